@@ -1,0 +1,3 @@
+"""MolStudio: train neural networks on your own compound data."""
+
+__version__ = "0.1.0"

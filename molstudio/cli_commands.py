@@ -1,0 +1,235 @@
+"""The sub-commands of ``molstudio-cli`` (argument parsing lives in :mod:`molstudio.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from molstudio.core import io
+from molstudio.core.bundle import load_model, read_manifest, save_model
+from molstudio.core.dataset import resolve_config
+from molstudio.core.config import TRAINING_SCHEMA, RunConfig, load_config
+from molstudio.core.errors import MolStudioError
+from molstudio.core.models import MODELS
+from molstudio.core.reports import EpochReport, FinishedReport, StageReport
+from molstudio.core.splits import parse_sizes
+from molstudio.core.training import train
+
+
+class ProgressBar:
+    """A one-line terminal progress bar (plain lines when not on a terminal)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self._last_line = 0.0
+
+    def show(self, done: int, total: int, text: str) -> None:
+        if self.quiet:
+            return
+        width = 28
+        frac = done / total if total else 0.0
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        line = f"[{bar}] {text}"
+        if self.tty:
+            sys.stderr.write("\r" + line[:120].ljust(120))
+            sys.stderr.flush()
+        elif time.monotonic() - self._last_line > 2.0 or done == total:
+            print(line, file=sys.stderr)
+            self._last_line = time.monotonic()
+
+    def close(self) -> None:
+        if not self.quiet and self.tty:
+            sys.stderr.write("\n")
+
+
+def build_config(args: argparse.Namespace) -> RunConfig:
+    config = load_config(args.config) if args.config else RunConfig()
+    if args.model:
+        config.model = args.model
+        MODELS.get(config.model)
+        config.hparams = {k: v for k, v in config.hparams.items() if MODELS.get(config.model).schema.get(k)}
+    if args.smiles_column:
+        config.structure_column = args.smiles_column
+    if args.target:
+        config.targets = [t for item in args.target for t in item.split(",") if t]
+    if args.task:
+        config.task = args.task
+    if args.descriptor_columns:
+        config.descriptor_columns = [c.strip() for c in args.descriptor_columns.split(",") if c.strip()]
+        if not args.features and "columns" not in config.features:
+            config.features = [*config.features, "columns"] if config.features else []
+    if args.features:
+        config.features = _feature_list(args.features)
+        if config.descriptor_columns and "columns" not in config.features:
+            config.features.append("columns")
+    if args.standardize:
+        config.standardize = True
+    if args.split:
+        method, _, column = args.split.partition(":")
+        config.split.method = method
+        config.split.column = column
+    if args.split_sizes:
+        config.split.sizes = parse_sizes(args.split_sizes)
+    if args.seed is not None:
+        config.split.seed = args.seed
+        config.training["seed"] = args.seed
+    if args.device:
+        config.training["device"] = args.device
+    for item in args.settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise MolStudioError(f"--set needs KEY=VALUE, got '{item}'.")
+        config.set(key, value)
+    return config
+
+
+def _feature_list(text: str) -> list[str]:
+    from molstudio.core.featurizers import _split_top_level
+
+    items = _split_top_level(text)
+    return ["columns" if i in ("descriptors", "columns") else i for i in items]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    config = build_config(args)
+    loaded = io.read_table(args.data, sheet=args.sheet)
+    for warning in loaded.report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    resolve_config(config, loaded.frame)  # names, columns and settings checked before any work
+    bar = ProgressBar(args.quiet)
+    cancel = threading.Event()
+    final: FinishedReport | None = None
+    try:
+        for report in train(config, loaded.frame, cancel):
+            if isinstance(report, StageReport):
+                bar.show(report.done, report.total or 1, report.stage)
+            elif isinstance(report, EpochReport):
+                val = f"  val {report.val_loss:.4f}" if report.val_loss is not None else ""
+                bar.show(report.epoch, report.epochs,
+                         f"epoch {report.epoch}/{report.epochs}  train {report.train_loss:.4f}{val}")
+            elif isinstance(report, FinishedReport):
+                final = report
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        bar.close()
+    assert final is not None and final.model is not None
+    for warning in final.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if final.skipped:
+        print(f"note: {len(final.skipped)} row(s) left out of training "
+              f"(first: row {final.skipped[0][0] + 1}: {final.skipped[0][1]})", file=sys.stderr)
+    save_model(final.model, args.out)
+    summary = final.summary()
+    if args.report:
+        from molstudio.core.atomic import atomic_write_bytes
+
+        atomic_write_bytes(Path(args.report), json.dumps(summary, indent=2, default=_plain).encode())
+    _print_metrics(final.metrics, final.model.task)
+    print(f"epochs: {final.epochs_run} (best {final.best_epoch}, {final.stopped}); "
+          f"featurize {final.seconds['featurize']:.1f} s, train {final.seconds['train']:.1f} s")
+    print(f"model written to {args.out}")
+    return 0
+
+
+def _plain(value: Any) -> Any:
+    try:
+        return value.item()
+    except AttributeError:
+        return str(value)
+
+
+def _print_metrics(metrics: dict[str, dict], task: str) -> None:
+    keys = ["rmse", "mse", "mae", "r2"] if task == "regression" else ["roc_auc", "pr_auc", "accuracy", "mcc"]
+    print(f"{'':8}" + "".join(f"{k:>10}" for k in keys) + f"{'n':>8}")
+    for part in ("train", "val", "test"):
+        m = metrics.get(part) or {}
+        if not m:
+            continue
+        print(f"{part:8}" + "".join(f"{m.get(k, float('nan')):>10.4f}" for k in keys) + f"{m.get('n', 0):>8}")
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from molstudio.core.predict import predict_file
+
+    model = load_model(args.model)
+    bar = ProgressBar()
+    summary = predict_file(model, args.data, args.out, chunk_rows=args.chunk_rows, images=args.images,
+                           progress=lambda n: bar.show(n, n, f"{n} compounds predicted"))
+    bar.close()
+    print(f"{summary.rows} rows predicted ({summary.flagged} flagged) in {summary.seconds:.1f} s "
+          f"({summary.per_second:.0f} compounds/s); written to {args.out}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    manifest = read_manifest(args.model)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return 0
+    print(f"Model file:   {args.model}")
+    print(f"Created:      {manifest.get('created')} with MolStudio {manifest.get('versions', {}).get('molstudio')}")
+    print(f"Architecture: {manifest['architecture']}  {json.dumps(manifest['hparams'])}")
+    print(f"Task:         {manifest['task']}; targets: {', '.join(manifest['targets'])}")
+    feats = [f["name"] + ("" if len(f) == 1 else f"({', '.join(f'{k}={v}' for k, v in f.items() if k != 'name')})")
+             for f in manifest["features"]]
+    print(f"Features:     {'; '.join(feats)} ({manifest.get('feature_count')} values)")
+    info = manifest.get("info", {})
+    split = info.get("split", {})
+    print(f"Split:        {split.get('method')} {split.get('sizes')} seed {split.get('seed')} -> {split.get('counts')}")
+    print(f"Training:     {info.get('epochs_run')} epochs (best {info.get('best_epoch')}, {info.get('stopped')}), "
+          f"weights seed {info.get('weights_seed')}")
+    _print_metrics(manifest.get("metrics", {}), manifest["task"])
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    if args.json:
+        out = {name: {"description": MODELS.get(name).description,
+                      "hyperparameters": [p.to_dict() for p in MODELS.get(name).schema]}
+               for name in MODELS.names()}
+        out["training"] = {"description": "settings of every run",
+                           "hyperparameters": [p.to_dict() for p in TRAINING_SCHEMA]}
+        print(json.dumps(out, indent=2))
+        return 0
+    for name in MODELS.names():
+        arch = MODELS.get(name)
+        print(f"{name}: {arch.description}")
+        _print_params(arch.schema)
+        print()
+    print("training settings (any architecture):")
+    _print_params(TRAINING_SCHEMA)
+    return 0
+
+
+def _print_params(schema) -> None:
+    params = list(schema)
+    if not params:
+        print("    (no hyperparameters)")
+    for p in params:
+        default = ",".join(map(str, p.default)) if isinstance(p.default, list) else p.default
+        print(f"    {p.name:<14} {p.type:<9} default {str(default):<10} {p.range_text():<28} {p.help}")
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    from molstudio.core.examples import write_example
+
+    write_example(args.name, args.out)
+    print(f"example '{args.name}' written to {args.out}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "train": cmd_train,
+    "predict": cmd_predict,
+    "info": cmd_info,
+    "models": cmd_models,
+    "example": cmd_example,
+}

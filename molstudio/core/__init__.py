@@ -1,0 +1,1 @@
+"""The MolStudio engine (headless: never imports Qt)."""

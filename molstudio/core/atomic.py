@@ -1,0 +1,75 @@
+"""Atomic file writing: a temporary file in the target folder, then ``os.replace``.
+
+A crash, a full disk or a read-only folder never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from molstudio.core.errors import MolStudioError
+
+# mkstemp creates files readable by the owner only; saved files get the usual permissions.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, forbid: str | Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success it replaces ``path``.
+
+    ``forbid`` is a file that must never be overwritten (the input file of a prediction).
+    """
+    path = Path(path)
+    if forbid is not None and _same_file(path, Path(forbid)):
+        raise MolStudioError(
+            f"Refusing to overwrite the input file {path}.",
+            hint="Choose another name for the output file.",
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise MolStudioError(f"The folder {folder} does not exist.")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise MolStudioError(f"Cannot write to the folder {folder}: {_reason(exc)}") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        os.chmod(tmp, (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~_UMASK))
+    except OSError:
+        pass
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise MolStudioError(f"Could not write {path}: {_reason(exc)}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, forbid: str | Path | None = None) -> None:
+    with atomic_path(path, forbid) as tmp:
+        tmp.write_bytes(data)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full."
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied (the folder is read-only or protected)."
+    return exc.strerror or str(exc)

@@ -1,0 +1,131 @@
+"""The fitted chain from molecules/columns to the network's input matrix.
+
+Continuous blocks (RDKit descriptors, a table's own descriptor columns) are made safe
+and comparable with statistics from the training rows only:
+
+1. non-finite values are replaced by the training median;
+2. values are clipped to the training range (an extreme test compound cannot
+   produce a huge input);
+3. a robust z-score: centre = median, scale = IQR / 1.349, falling back to the
+   standard deviation, and a column that is constant in training becomes 0;
+4. the z-score is clipped to ±``Z_CLIP``.
+
+A plain z-score on RDKit descriptors can give inputs of 10^6 for a descriptor whose
+training spread is tiny; steps 2 and 4 bound every input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+
+from molstudio.core.featurizers import CACHE, FeatureCache, compute_block, make_featurizer
+
+Z_CLIP = 6.0
+_EPS = 1e-9
+
+
+class FeaturePipeline:
+    """Featurizer specs plus the scaling fitted on the training rows."""
+
+    def __init__(self, specs: list[dict[str, Any]]) -> None:
+        self.specs = [dict(s) for s in specs]
+        self.featurizers = [make_featurizer(s) for s in self.specs]
+        self.stats: dict[str, np.ndarray] = {}
+
+    @property
+    def needs_structures(self) -> bool:
+        return any(f.needs_structures for f in self.featurizers)
+
+    @property
+    def descriptor_columns(self) -> list[str]:
+        cols: list[str] = []
+        for f in self.featurizers:
+            if not f.needs_structures:
+                cols += f.feature_names()
+        return cols
+
+    def feature_names(self) -> list[str]:
+        return [n for f in self.featurizers for n in f.feature_names()]
+
+    def continuous_mask(self) -> np.ndarray:
+        return np.concatenate(
+            [np.full(len(f.feature_names()), f.continuous, dtype=bool) for f in self.featurizers]
+        )
+
+    @property
+    def is_fitted(self) -> bool:
+        return bool(self.stats)
+
+    def compute(
+        self,
+        mols: Sequence[Chem.Mol | None],
+        keys: Sequence[str | None],
+        frame: pd.DataFrame | None,
+        cache: FeatureCache | None = CACHE,
+    ) -> np.ndarray:
+        """Raw (unscaled) feature matrix; NaN where a value could not be computed."""
+        blocks = [compute_block(f, mols, keys, frame, cache) for f in self.featurizers]
+        return np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+
+    def fit(self, raw_train: np.ndarray) -> "FeaturePipeline":
+        cont = self.continuous_mask()
+        x = raw_train[:, cont].astype(np.float64)
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                median = np.nanmedian(x, axis=0)
+                lo = np.nanmin(x, axis=0)
+                hi = np.nanmax(x, axis=0)
+                q1, q3 = np.nanpercentile(x, [25, 75], axis=0)
+                std = np.nanstd(x, axis=0)
+        missing = ~np.isfinite(median)
+        median[missing], lo[missing], hi[missing] = 0.0, 0.0, 0.0
+        scale = (q3 - q1) / 1.349
+        small = ~(scale > _EPS * np.maximum(1.0, np.abs(median)))
+        scale[small] = std[small]
+        constant = ~(scale > _EPS * np.maximum(1.0, np.abs(median))) | ~np.isfinite(scale) | missing
+        scale[constant] = 1.0
+        self.stats = {
+            "median": median.astype(np.float32),
+            "low": lo.astype(np.float32),
+            "high": hi.astype(np.float32),
+            "scale": scale.astype(np.float32),
+            "constant": constant.astype(np.float32),
+        }
+        return self
+
+    def transform(self, raw: np.ndarray) -> np.ndarray:
+        """Scaled matrix, every value finite and bounded."""
+        out = np.array(raw, dtype=np.float32, copy=True)
+        cont = self.continuous_mask()
+        if cont.any():
+            s = self.stats
+            x = out[:, cont]
+            bad = ~np.isfinite(x)
+            x[bad] = np.broadcast_to(s["median"], x.shape)[bad]
+            x = np.clip(x, s["low"], s["high"])
+            z = (x - s["median"]) / s["scale"]
+            z[:, s["constant"] > 0.5] = 0.0
+            out[:, cont] = np.clip(z, -Z_CLIP, Z_CLIP)
+        fp = ~cont
+        if fp.any():
+            block = out[:, fp]
+            block[~np.isfinite(block)] = 0.0
+            out[:, fp] = block
+        return out
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {f"features.{k}": v for k, v in self.stats.items()}
+
+    def load_state(self, tensors: dict[str, np.ndarray]) -> None:
+        self.stats = {
+            k.split(".", 1)[1]: np.asarray(v, dtype=np.float32)
+            for k, v in tensors.items()
+            if k.startswith("features.")
+        }

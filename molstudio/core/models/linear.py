@@ -1,0 +1,20 @@
+"""Multiple linear regression (or logistic regression): no hidden layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from molstudio.core.models.base import MODELS, Architecture
+from molstudio.core.params import Schema
+
+
+@MODELS.register("linear")
+class Linear(Architecture):
+    description = "Linear model: multiple linear (or logistic) regression on the features, no hidden layer."
+    schema = Schema([])
+
+    @classmethod
+    def build(cls, hparams: dict[str, Any], n_inputs: int, n_outputs: int) -> nn.Module:
+        return nn.Linear(n_inputs, n_outputs)

@@ -1,0 +1,44 @@
+"""Small data sets the tests make themselves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+from rdkit.Chem import Crippen
+
+# A chemically varied set: aliphatics, aromatics, heterocycles, acids, amines, halides.
+SMILES = [
+    "CCO", "CCCO", "CCCCO", "CCCCCO", "CC(C)O", "CC(C)(C)O", "OCCO", "CCOCC", "CCCOC", "C1CCCCC1",
+    "C1CCCC1", "c1ccccc1", "Cc1ccccc1", "CCc1ccccc1", "Oc1ccccc1", "Nc1ccccc1", "Clc1ccccc1",
+    "Brc1ccccc1", "c1ccc2ccccc2c1", "c1ccncc1", "c1ccoc1", "c1ccsc1", "c1cc[nH]c1", "CC(=O)O",
+    "CCC(=O)O", "OC(=O)c1ccccc1", "CC(=O)Nc1ccccc1", "CN", "CCN", "CCCN", "CN(C)C", "NCCN",
+    "ClCCl", "ClC(Cl)Cl", "FC(F)(F)c1ccccc1", "CC(=O)C", "CCC(=O)CC", "O=Cc1ccccc1", "C#N",
+    "CC#N", "N#Cc1ccccc1", "CS(=O)(=O)C", "CC(C)CC(C)C", "CCCCCCCC", "CCCCCCCCCC", "c1ccc(cc1)O",
+    "COc1ccccc1", "c1ccc(cc1)c1ccccc1", "O=C(O)CCC(=O)O", "NC(=O)N", "CC(N)C(=O)O",
+    "OC1CCCCC1", "c1cnc2ccccc2c1", "c1ccc2[nH]ccc2c1", "CCOC(=O)C", "CCCCOC(=O)C", "O=C1CCCCC1",
+    "CC1=CCCCC1", "C=CC=C", "CCCCl",
+]
+
+
+def logp_table(n: int | None = None) -> pd.DataFrame:
+    """SMILES with an exact, learnable target: Crippen logP."""
+    smiles = SMILES[:n] if n else SMILES
+    logp = [Crippen.MolLogP(Chem.MolFromSmiles(s)) for s in smiles]
+    return pd.DataFrame({"compound_id": [f"C{i:03d}" for i in range(len(smiles))], "smiles": smiles, "logp": logp})
+
+
+def nitrogen_table() -> pd.DataFrame:
+    """Binary target: does the molecule contain nitrogen."""
+    smiles = SMILES
+    label = [int("N" in s.upper().replace("CL", "").replace("BR", "")) for s in smiles]
+    return pd.DataFrame({"smiles": smiles, "has_n": label})
+
+
+def descriptor_table(n: int = 200, seed: int = 0) -> pd.DataFrame:
+    """The tutorial's four-descriptor function, smaller."""
+    rng = np.random.default_rng(seed)
+    f = rng.random((n, 4))
+    y = 5 + 3 * np.sin(2 * np.pi * f[:, 0]) + 4 * f[:, 1] * f[:, 2] - 6 * (f[:, 3] - 0.4) ** 2
+    y = y + rng.normal(0, 0.3, n)
+    return pd.DataFrame({"f1": f[:, 0], "f2": f[:, 1], "f3": f[:, 2], "f4": f[:, 3], "y": y})
