@@ -8,6 +8,8 @@ Runs the exact ``molstudio-cli train`` commands and prints their figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import tempfile
 import time
@@ -25,8 +27,9 @@ def run(data: Path, args: list[str]) -> tuple[dict, float]:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         start = time.perf_counter()
-        code = cli_main(["train", str(data), *args, "--quiet", "--out", str(Path(tmp) / "m.molstudio"),
-                         "--report", str(report)])
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = cli_main(["train", str(data), *args, "--quiet", "--out", str(Path(tmp) / "m.molstudio"),
+                             "--report", str(report)])
         wall = time.perf_counter() - start
         if code != 0:
             raise SystemExit(f"molstudio-cli train failed with exit code {code}")

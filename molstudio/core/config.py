@@ -32,7 +32,7 @@ TRAINING_SCHEMA = Schema(
         Param("epochs", "int", 150, low=1, high=100000, help="Maximum passes over the training set."),
         Param("patience", "int", 30, low=0, high=100000,
               help="Stop when the validation loss has not improved for this many epochs (0 = never)."),
-        Param("lr_schedule", "choice", "none", choices=("none", "plateau", "cosine"),
+        Param("lr_schedule", "choice", "cosine", choices=("none", "plateau", "cosine"),
               help="Learning-rate schedule: constant, halve on validation plateau, or cosine decay."),
         Param("grad_clip", "float", 0.0, low=0.0, high=1e6,
               help="Clip the gradient norm to this value (0 = off); helps against exploding gradients."),

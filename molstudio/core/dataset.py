@@ -32,6 +32,7 @@ class PreparedData:
     classes: list[list[str]] | None  # per task, for text class labels
     usable: np.ndarray  # row positions that can be trained on
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     feature_specs: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -176,6 +177,7 @@ def prepare_data(config: RunConfig, frame: pd.DataFrame) -> PreparedData:
             f"Only {len(usable)} row(s) have both a valid structure and a target value; at least 2 are needed.",
         )
     return PreparedData(
+        warnings=_duplicate_warnings(keys, usable),
         config=config,
         task=config.task,
         mols=mols,
@@ -187,3 +189,15 @@ def prepare_data(config: RunConfig, frame: pd.DataFrame) -> PreparedData:
         skipped=skipped,
         feature_specs=feature_specs(config),
     )
+
+
+def _duplicate_warnings(keys: list[str | None], usable: list[int]) -> list[str]:
+    groups = chem.find_duplicates([keys[i] for i in usable])
+    if not groups:
+        return []
+    first = next(iter(groups.values()))
+    rows = " and ".join(str(usable[i] + 1) for i in first[:2])
+    return [
+        f"{len(groups)} structure(s) occur more than once (same canonical SMILES; e.g. rows {rows}). "
+        "Duplicates in both the training and the test set make the test figures look better than they are."
+    ]

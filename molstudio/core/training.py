@@ -122,7 +122,7 @@ def train(
     tr = cfg.resolved_training()
     hp = cfg.resolved_hparams()
     split = split_rows(data, frame)
-    warnings = list(split.warnings)
+    warnings = list(data.warnings) + list(split.warnings)
     if len(split.train) == 0:
         raise MolStudioError("The training set is empty; change the split sizes.")
 

@@ -186,3 +186,10 @@ def test_every_optimizer_and_schedule_trains(optimizer, schedule):
                                grad_clip=1.0), descriptor_table(60))
     assert final.epochs_run == 4
     assert np.isfinite(final.metrics["val"]["rmse"])
+
+
+def test_duplicate_structures_are_reported():
+    frame = logp_table(20)
+    frame.loc[5, "smiles"] = "OCC"  # ethanol again, written differently
+    final = run_to_end(_config(epochs=2), frame)
+    assert any("more than once" in w and "rows 1 and 6" in w for w in final.warnings)

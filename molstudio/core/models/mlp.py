@@ -50,7 +50,7 @@ class MLP(Architecture):
                   help="Number of neurons in each hidden layer, e.g. 16,16 for two layers of 16."),
             Param("activation", "choice", "relu", choices=tuple(ACTIVATIONS),
                   help="Non-linearity after each hidden layer."),
-            Param("dropout", "float", 0.1, low=0.0, high=0.9,
+            Param("dropout", "float", 0.05, low=0.0, high=0.9,
                   help="Fraction of neurons switched off at random in training (regularization)."),
             Param("batch_norm", "bool", False,
                   help="Normalize each hidden layer's outputs over the batch."),
