@@ -13,12 +13,13 @@ import os
 import re
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 import pandas as pd
-from rdkit import Chem, RDLogger
+from rdkit import Chem, rdBase
 from rdkit.Chem import Descriptors, rdFingerprintGenerator
 
 from molstudio.core.errors import MolStudioError
@@ -100,12 +101,23 @@ class MorganBits(_Morgan):
 
 
 def _descriptor_rows(smiles: list[str]) -> np.ndarray:
-    """RDKit 2D descriptors for a list of SMILES (runs in worker processes too)."""
-    RDLogger.DisableLog("rdApp.*")
+    """RDKit 2D descriptors for a list of SMILES (what worker processes run)."""
+    return _descriptor_matrix([Chem.MolFromSmiles(s) for s in smiles])
+
+
+def _descriptor_matrix(mols: Sequence[Chem.Mol | None]) -> np.ndarray:
     funcs = [f for _, f in Descriptors._descList]
-    out = np.full((len(smiles), len(funcs)), np.nan, dtype=np.float64)
-    for i, smi in enumerate(smiles):
-        mol = Chem.MolFromSmiles(smi)
+    out = np.full((len(mols), len(funcs)), np.nan, dtype=np.float64)
+    with rdBase.BlockLogs():
+        _fill_descriptors(mols, funcs, out)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = out.astype(np.float32)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _fill_descriptors(mols: Sequence[Chem.Mol | None], funcs: list, out: np.ndarray) -> None:
+    for i, mol in enumerate(mols):
         if mol is None:
             continue
         for j, fn in enumerate(funcs):
@@ -113,10 +125,6 @@ def _descriptor_rows(smiles: list[str]) -> np.ndarray:
                 out[i, j] = fn(mol)
             except Exception:  # RDKit raises on some exotic molecules; leave NaN, imputed later
                 pass
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = out.astype(np.float32)
-    out[~np.isfinite(out)] = np.nan
-    return out
 
 
 @FEATURIZERS.register("rdkit2d")
@@ -130,14 +138,18 @@ class RDKit2D(Featurizer):
         return [name for name, _ in Descriptors._descList]
 
     def compute(self, mols, frame=None):
-        smiles = [Chem.MolToSmiles(m) for m in mols]
         workers = min(os.cpu_count() or 1, 8)
-        if len(smiles) < self.parallel_threshold or workers < 2:
-            return _descriptor_rows(smiles)
+        if len(mols) < self.parallel_threshold or workers < 2:
+            return _descriptor_matrix(mols)
+        smiles = [Chem.MolToSmiles(m) for m in mols]
         chunks = np.array_split(np.arange(len(smiles)), workers * 4)
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            parts = pool.map(_descriptor_rows, [[smiles[i] for i in c] for c in chunks])
-            return np.concatenate(list(parts), axis=0)
+        try:
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                parts = pool.map(_descriptor_rows, [[smiles[i] for i in c] for c in chunks])
+                return np.concatenate(list(parts), axis=0)
+        except (BrokenProcessPool, OSError, RuntimeError):
+            # worker processes cannot start in every host (an embedded or frozen interpreter)
+            return _descriptor_matrix(mols)
 
 
 @FEATURIZERS.register("columns")

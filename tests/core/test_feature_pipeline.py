@@ -85,3 +85,14 @@ def test_cache_is_bounded():
         cache.put("k", f"s{i}", np.zeros(128, np.float32))
     assert cache.get("k", "s0") is None
     assert cache.get("k", "s9") is not None
+
+
+def test_parallel_descriptors_equal_serial(monkeypatch):
+    from molstudio.core.featurizers import RDKit2D, _descriptor_rows
+    from factories import SMILES
+
+    monkeypatch.setattr(RDKit2D, "parallel_threshold", 10)
+    mols = _mols(SMILES)
+    parallel = RDKit2D().compute(mols)
+    serial = _descriptor_rows([Chem.MolToSmiles(m) for m in mols])
+    np.testing.assert_allclose(parallel, serial, equal_nan=True)
