@@ -74,6 +74,10 @@ class FeaturePipeline:
     def fit(self, raw_train: np.ndarray) -> "FeaturePipeline":
         cont = self.continuous_mask()
         x = raw_train[:, cont].astype(np.float64)
+        if x.shape[1] == 0:  # fingerprints only: nothing to scale
+            empty = np.zeros(0, np.float32)
+            self.stats = {k: empty for k in ("median", "low", "high", "scale", "constant")}
+            return self
         with np.errstate(all="ignore"):
             import warnings
 

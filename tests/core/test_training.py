@@ -193,3 +193,14 @@ def test_duplicate_structures_are_reported():
     frame.loc[5, "smiles"] = "OCC"  # ethanol again, written differently
     final = run_to_end(_config(epochs=2), frame)
     assert any("more than once" in w and "rows 1 and 6" in w for w in final.warnings)
+
+
+def test_fingerprint_only_features_train_and_round_trip(tmp_path):
+    from molstudio.core.bundle import load_model, save_model
+
+    cfg = _config(epochs=3)
+    cfg.features = ["morgan_count(size=256)"]
+    model = run_to_end(cfg, logp_table()).model
+    again = load_model(save_model(model, tmp_path / "fp.molstudio"))
+    np.testing.assert_array_equal(model.predict_frame(logp_table())["logp_predicted"],
+                                  again.predict_frame(logp_table())["logp_predicted"])
