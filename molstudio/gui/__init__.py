@@ -1,0 +1,1 @@
+"""MolStudio's desktop application (PySide6): a thin layer over :mod:`molstudio.core`."""

@@ -1,0 +1,66 @@
+"""``molstudio [FILE ...] [--example NAME]``: start the desktop application."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 refcount guard, before any Qt call)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+ORGANIZATION = "MolStudio"
+APPLICATION = "MolStudio"
+EXAMPLE_NAMES = ("tutorial", "chembl_binding")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="molstudio", description="MolStudio: train neural networks on compound data.")
+    parser.add_argument("files", nargs="*", type=Path, help="compound tables to open (CSV, TSV, XLSX, SDF, SMI)")
+    parser.add_argument("--example", choices=EXAMPLE_NAMES, help="open a built-in example dataset")
+    return parser.parse_args(argv)
+
+
+def application() -> QApplication:
+    """The QApplication, created once, with the names QSettings files are kept under."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setDesktopFileName("molstudio")
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``molstudio`` gui-script; returns the exit status."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = application()
+    try:
+        # imported here so that a broken installation (torch, RDKit) ends in a dialog
+        from molstudio.gui.main_window import MainWindow
+        from molstudio.gui.resources import app_icon
+
+        app.setWindowIcon(app_icon())
+        window = MainWindow()
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.show()
+        if args.files:
+            window.open_paths(list(args.files))
+        if args.example:
+            window.open_example(args.example)
+    except Exception as exc:  # start-up must explain itself instead of vanishing
+        QMessageBox.critical(
+            None,
+            "MolStudio could not start",
+            f"MolStudio could not start:\n\n{exc}\n\nDetails:\n{traceback.format_exc(limit=4)}",
+        )
+        return 1
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,426 @@
+"""The training view: settings on the left, the live run on the right.
+
+Train starts :func:`molstudio.core.training.train` in the one background
+:class:`~molstudio.gui.worker.Worker`; its reports arrive as signals and are drawn at
+most every :data:`REDRAW_MS` (a fast run cannot flood the event loop). Stop sets the
+cancel event: the engine ends within a batch and hands back the best model so far.
+Every problem arrives as a message in the view, never as a crash.
+
+Two process-wide settings keep the window responsive while Python trains next to
+it: torch leaves one core to the GUI (:func:`~molstudio.core.device.background_threads`),
+and while a job runs the garbage collector skips its full passes over every object
+of the process (:func:`pause_full_collections`), which would otherwise stall both
+threads for 100-400 ms; young objects are still collected, and full passes resume
+when the job ends.
+"""
+
+from __future__ import annotations
+
+import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 reference-count guard, first)
+
+import gc
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+import pandas as pd
+import torch
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from molstudio.core import bundle
+from molstudio.core.config import RunConfig, load_config, save_config
+from molstudio.core.device import background_threads
+from molstudio.core.errors import MolStudioError
+from molstudio.core.predict import predict_table as core_predict_table
+from molstudio.core.reports import EpochReport, FinishedReport, StageReport
+from molstudio.core.training import train
+from molstudio.gui.compound_tips import CompoundTips
+from molstudio.gui.plots import LossPlot
+from molstudio.gui.results_view import ResultsView
+from molstudio.gui.run_history import RunHistory, RunRecord
+from molstudio.gui.run_status import MessageBanner, MetricsTable, ProgressLine, clock
+from molstudio.gui.train_panel import TrainPanel
+from molstudio.gui.worker import Worker
+
+if TYPE_CHECKING:
+    from molstudio.core.columns import ColumnRoles
+    from molstudio.core.trained import TrainedModel
+
+T = TypeVar("T")
+REDRAW_MS = 50
+ENDED = {"completed": "Finished", "early_stopping": "Early stopping", "cancelled": "Stopped"}
+
+
+_gc_pauses = {"depth": 0, "threshold": gc.get_threshold()}
+
+
+def pause_full_collections(pause: bool) -> None:
+    """Skip (``True``) or resume (``False``) the collector's full passes; calls nest."""
+    if pause:
+        if _gc_pauses["depth"] == 0:
+            _gc_pauses["threshold"] = gc.get_threshold()
+            first, second, _ = _gc_pauses["threshold"]
+            gc.set_threshold(first, second, 1_000_000_000)
+        _gc_pauses["depth"] += 1
+    elif _gc_pauses["depth"] > 0:
+        _gc_pauses["depth"] -= 1
+        if _gc_pauses["depth"] == 0:
+            gc.set_threshold(*_gc_pauses["threshold"])
+
+
+def _file_call(call: Callable[[], T], what: str) -> T:
+    """Run a file operation; an operating-system error becomes a MolStudioError saying what failed."""
+    try:
+        return call()
+    except OSError as exc:
+        raise MolStudioError(f"Could not {what}: {exc.strerror or exc}.") from None
+
+
+class TrainingView(QWidget):
+    """Set up, run, watch and compare trainings; see the module docstring."""
+
+    compound_selected = Signal(int)
+    predictions_ready = Signal(object)
+    status_message = Signal(str)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        torch.set_num_threads(background_threads())  # leave a core to the window
+        self.panel = TrainPanel()
+        self.loss_plot = LossPlot()
+        self.results = ResultsView(self._describe)
+        self.results.point_clicked.connect(self._point_clicked)
+        self.metrics = MetricsTable()
+        self.history = RunHistory()
+        self.history.config_requested.connect(self._load_run_settings)
+        self.history.model_requested.connect(self._use_run_model)
+        self.banner = MessageBanner()
+        self.progress = ProgressLine()
+        self._build()
+        self._frame: pd.DataFrame | None = None
+        self._roles: "ColumnRoles | None" = None
+        self._source: Path | None = None
+        self._run_frame: pd.DataFrame | None = None
+        self._model: "TrainedModel | None" = None
+        self._worker: Worker | None = None
+        self._job = ""
+        self._latest: EpochReport | None = None
+        self.tips = CompoundTips()
+        self._runs = 0
+        self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._redraw.timeout.connect(self._draw_latest)
+        self._update_buttons()
+
+    def _build(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.panel.sizeHint().width() + 24)
+        right = QWidget()
+        box = QVBoxLayout(right)
+        box.setContentsMargins(6, 0, 0, 0)
+        controls = QHBoxLayout()
+        self.train_button = QPushButton("▶  Train")
+        self.train_button.setToolTip("Train a network with these settings on the open table.")
+        self.train_button.clicked.connect(self.train)
+        self.stop_button = QPushButton("■  Stop")
+        self.stop_button.setToolTip("Stop now and keep the best model so far.")
+        self.stop_button.clicked.connect(self.stop)
+        self.predict_button = QPushButton("Predict table")
+        self.predict_button.setToolTip("Add the current model's predictions to the open table.")
+        self.predict_button.clicked.connect(self._predict_clicked)
+        for b in (self.train_button, self.stop_button):
+            controls.addWidget(b)
+        controls.addWidget(self.progress, 1)
+        controls.addWidget(self.predict_button)
+        box.addLayout(controls)
+        box.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        live = QWidget()
+        grid = QVBoxLayout(live)
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.addWidget(self.loss_plot)
+        plots.addWidget(self.results)
+        plots.setSizes([1, 1])
+        grid.addWidget(plots, 1)
+        grid.addWidget(self.metrics)
+        self.tabs.addTab(live, "Live training")
+        self.tabs.addTab(self.history, "Run history")
+        box.addWidget(self.tabs, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([scroll.minimumWidth(), 900])
+        self.splitter = split
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(split)
+
+    # ---- public API ---------------------------------------------------------------
+    @property
+    def model(self) -> "TrainedModel | None":
+        """The current model: the last run's, one opened from a file, or one picked in the history."""
+        return self._model
+
+    def set_table(self, frame: pd.DataFrame, roles: "ColumnRoles", source: Path | None = None) -> None:
+        """Train on ``frame`` from now on (a running training keeps its own table)."""
+        self._frame, self._roles, self._source = frame, roles, source
+        self.panel.set_table(frame, roles)
+        self._update_buttons()
+
+    def is_training(self) -> bool:
+        return self._worker is not None and self._job == "train"
+
+    def is_busy(self) -> bool:
+        """Whether a training or a prediction is running in the background."""
+        return self._worker is not None
+
+    def train(self) -> bool:
+        """Start training with the panel's settings; returns whether it started."""
+        if self._worker is not None:
+            return False
+        if self._frame is None:
+            self._error("Open a table first: drop a compound file on the window or use File ▸ Open.")
+            return False
+        try:
+            config = self.panel.config()
+        except MolStudioError as exc:
+            self._error(str(exc))
+            return False
+        self.panel.remember()
+        self.banner.hide()
+        self._run_frame, self._latest = self._frame, None
+        self.tips.set_run(self._frame, config)
+        self.loss_plot.reset("Loss (cross-entropy)" if config.task == "classification" else "Loss (MSE, scaled)")
+        self.results.start(config.task, list(config.targets))
+        self.metrics.set_task(config.task)
+        self.tabs.setCurrentIndex(0)
+        frame = self._frame
+        self._start(lambda cancel: train(config, frame, cancel), "train")
+        self.progress.start()
+        self.status_message.emit(f"Training {config.model} on {len(frame):,} rows…")
+        return True
+
+    def stop(self) -> None:
+        """Ask the running job to stop (training keeps its best model so far)."""
+        if self._worker is not None:
+            self._worker.cancel()
+            self.stop_button.setEnabled(False)
+            self.stop_button.setText("Stopping…")
+            self.progress.stopping()
+
+    def shutdown(self) -> None:
+        """Cancel any background job and wait for it (the window is closing)."""
+        self._redraw.stop()
+        self.panel.shutdown()
+        worker = self._worker
+        if worker is not None:
+            worker.cancel()
+            worker.wait(30000)
+            self._release(worker)
+
+    def save_model(self, path: str | Path) -> bool:
+        """Write the current model to a ``.molstudio`` file (raises MolStudioError if it cannot)."""
+        if self._model is None:
+            raise MolStudioError("There is no model to save yet: train one first, or open one.")
+        written = _file_call(lambda: bundle.save_model(self._model, Path(path)), f"save the model to {path}")
+        self._say(f"Saved the model to {Path(written).name}.")
+        return True
+
+    def open_model(self, path: str | Path) -> bool:
+        """Load a ``.molstudio`` model: its settings go to the panel, its metrics to the table.
+
+        Raises MolStudioError (the reason in a chemist's words) if the file cannot be used.
+        """
+        model = _file_call(lambda: bundle.load_model(Path(path)), f"open the model {path}")
+        self._model = model
+        try:
+            self.panel.set_config(model.config)
+        except MolStudioError:
+            pass  # an architecture this version lacks: the model still predicts
+        self._show_model_metrics(model, f"Opened model {Path(path).name}")
+        self._say(f"Opened the model {Path(path).name} ({model.config.model}, predicts "
+                  f"{', '.join(model.targets)}).")
+        return True
+
+    def export_run_config(self, path: str | Path) -> bool:
+        """Write the panel's settings as the TOML file ``molstudio-cli train --config`` reads."""
+        config = self.panel.config()
+        _file_call(lambda: save_config(config, Path(path)), f"write the run configuration {path}")
+        self._say(f"Saved the run configuration to {Path(path).name}.")
+        return True
+
+    def import_run_config(self, path: str | Path) -> bool:
+        """Read a run configuration (TOML) into the panel (raises MolStudioError if unreadable)."""
+        config = _file_call(lambda: load_config(Path(path)), f"read the run configuration {path}")
+        self.panel.set_config(config)
+        self._say(f"Loaded the run configuration {Path(path).name}.")
+        return True
+
+    def predict_table(self) -> bool:
+        """Predict every row of the open table in the background; emits :attr:`predictions_ready`.
+
+        Raises MolStudioError when there is no model or table, or another job is running.
+        """
+        if self._worker is not None:
+            raise MolStudioError("Wait until the current job has finished (or stop it) before predicting.")
+        if self._model is None or self._frame is None:
+            raise MolStudioError("Predicting needs a model (train or open one) and an open table.")
+        model, frame = self._model, self._frame
+        columns = model.output_columns()
+        self._start(lambda cancel: core_predict_table(model, frame)[columns], "predict")
+        self.progress.start()
+        self.status_message.emit(f"Predicting {len(frame):,} rows…")
+        return True
+
+    # ---- background job -----------------------------------------------------------
+    def _start(self, job: Any, kind: str) -> None:
+        worker = Worker(job)
+        worker.report.connect(self._on_report)
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(lambda: self._release(worker))
+        self._worker, self._job = worker, kind
+        pause_full_collections(True)
+        worker.start()
+        self._update_buttons()
+        self.busy_changed.emit(True)
+
+    def _release(self, worker: Worker) -> None:
+        if self._worker is not worker:
+            return
+        worker.wait(5000)  # the thread has left its loop; make sure it has ended before letting go
+        self._worker, self._job = None, ""
+        pause_full_collections(False)
+        self.stop_button.setText("■  Stop")
+        self._update_buttons()
+        worker.deleteLater()
+        self.busy_changed.emit(False)
+
+    def _on_report(self, report: Any) -> None:
+        if isinstance(report, StageReport):
+            self.progress.stage(report)
+        elif isinstance(report, EpochReport):
+            self.loss_plot.add(report.epoch, report.train_loss, report.val_loss, report.best_epoch)
+            self.progress.epoch(report)
+            self._latest = report
+            if not self._redraw.isActive():
+                self._redraw.start()
+        elif isinstance(report, FinishedReport):
+            self._finished(report)
+        elif isinstance(report, pd.DataFrame):
+            self._predicted(report)
+
+    def _draw_latest(self) -> None:
+        self.loss_plot.refresh()
+        r = self._latest
+        if r is None:
+            return
+        self.results.show_set("Validation", r.val_rows, r.val_true, r.val_pred, r.val_metrics,
+                              f" · epoch {r.epoch}")
+        self.metrics.set_metrics("val", r.val_metrics)
+
+    def _finished(self, final: FinishedReport) -> None:
+        self._redraw.stop()
+        self._draw_latest()
+        if final.model is None:
+            self.progress.finish("Stopped before the first epoch ended: no model")
+            self._say("Training stopped before the first epoch ended; no model was made.")
+            return
+        self._model = final.model
+        self.results.classes = final.model.classes
+        for which in ("train", "val", "test"):
+            self.metrics.set_metrics(which, final.metrics.get(which, {}))
+        if len(final.test_rows):
+            self.results.show_set("Test", final.test_rows, final.test_true, final.test_pred,
+                                  final.metrics.get("test", {}), f" · best epoch {final.best_epoch}")
+        ended = ENDED.get(final.stopped, final.stopped)
+        text = (f"{ended} after {final.epochs_run} epochs · kept the model of epoch {final.best_epoch} · "
+                f"{clock(final.seconds.get('total', 0))}")
+        self.progress.finish(text)
+        self._runs += 1
+        self.history.add(RunRecord(
+            number=self._runs, config=final.model.config, task=final.model.task, metrics=final.metrics,
+            history=list(final.history), best_epoch=final.best_epoch, epochs_run=final.epochs_run,
+            stopped=final.stopped, seconds=final.seconds.get("total", 0.0), model=final.model))
+        notes = list(final.warnings)
+        if final.skipped:
+            notes.append(f"{len(final.skipped):,} row(s) were set aside (first: row {final.skipped[0][0] + 1}, "
+                         f"{final.skipped[0][1]}).")
+        if notes:
+            self.banner.show_message("Worth knowing about this run:\n" + "\n".join(notes), "warning")
+        self._say(f"{text}.")
+
+    def _predicted(self, predictions: pd.DataFrame) -> None:
+        from molstudio.core.trained import ERROR_COLUMN
+
+        flagged = int((predictions[ERROR_COLUMN] != "").sum()) if ERROR_COLUMN in predictions else 0
+        self.progress.finish(f"Predicted {len(predictions):,} rows")
+        note = f"; {flagged:,} could not be read and are flagged" if flagged else ""
+        self._say(f"Predicted {len(predictions):,} rows{note}.")
+        self.predictions_ready.emit(predictions)
+
+    def _on_failed(self, message: str) -> None:
+        self._redraw.stop()
+        self._draw_latest()
+        what = "Training" if self._job == "train" else "Prediction"
+        self.progress.finish(f"{what} failed")
+        self._error(message)
+
+    # ---- helpers ------------------------------------------------------------------
+    def _update_buttons(self) -> None:
+        busy = self._worker is not None
+        self.train_button.setEnabled(not busy and self._frame is not None)
+        self.stop_button.setEnabled(busy)
+        self.predict_button.setEnabled(not busy and self._model is not None and self._frame is not None)
+        self.panel.setEnabled(not busy)
+
+    def _error(self, message: str) -> None:
+        self.banner.show_message(message, "error")
+        self.status_message.emit(message.split("\n")[0])
+
+    def _say(self, message: str) -> None:
+        self.status_message.emit(message)
+
+    def _show_model_metrics(self, model: "TrainedModel", title: str) -> None:
+        self.loss_plot.reset()
+        self.results.start(model.task, model.targets)
+        self.results.scatter.clear(f"{title}: no curves are stored in a model file")
+        self.metrics.set_task(model.task)
+        for which in ("train", "val", "test"):
+            self.metrics.set_metrics(which, (model.metrics or {}).get(which, {}))
+        self.progress.idle(title)
+        self._update_buttons()
+
+    def _predict_clicked(self) -> None:
+        try:
+            self.predict_table()
+        except MolStudioError as exc:
+            self._error(str(exc))
+
+    def _load_run_settings(self, config: RunConfig) -> None:
+        self.panel.set_config(config)
+        self._say("The run's settings are back in the panel.")
+
+    def _use_run_model(self, model: "TrainedModel") -> None:
+        self._model = model
+        self._update_buttons()
+        self._say(f"The current model is now the {model.config.model} of that run.")
+
+    def _point_clicked(self, row: int) -> None:
+        if self._run_frame is not None and self._run_frame is self._frame:
+            self.compound_selected.emit(int(row))
+
+    def _describe(self, row: int, measured: float, predicted: float) -> str:
+        """Hover text of a plotted compound: its id, its structure and both values."""
+        return self.tips.describe(row, measured, predicted, self.results.task)
