@@ -7,6 +7,8 @@ Then a second run is stopped after a few epochs, to time how fast Stop answers.
 
     python benchmarks/gui_training_latency.py [../shared/data/esol.csv] [--epochs N]
 
+(from the repository root, with this checkout importable, e.g. ``PYTHONPATH=.``)
+
 Target (issue 3): 99th percentile of the lateness under 100 ms.
 """
 

@@ -31,7 +31,7 @@ from molstudio.core.splits import Split, make_split
 from molstudio.core.trained import TrainedModel
 
 Report = StageReport | EpochReport | FinishedReport
-FEATURE_CHUNK = 2000
+FEATURE_CHUNK = 250  # cancel is checked between chunks: Stop answers within a fraction of a second
 
 
 class _Cancelled(Exception):

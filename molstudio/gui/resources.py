@@ -1,4 +1,5 @@
-"""Files shipped with the application (installed as package data of ``molstudio``)."""
+"""Files shipped with the application, from the project's top-level ``resources/`` folder
+(the app runs from a checkout installed with ``pip install -e .``; packaging/ bundles the folder)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 ICON_PATH = RESOURCES / "molstudio.svg"
 
 
