@@ -11,21 +11,13 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 
 import molstudio.gui.qt_compat  # noqa: F401
+from factories import descriptor_table
 from molstudio.core.columns import detect_roles
 from molstudio.core.config import TRAINING_SCHEMA, load_config
 from molstudio.core.errors import MolStudioError
 from molstudio.core.models import MODELS, Architecture
 from molstudio.core.params import Param, Schema
 from molstudio.gui.train_panel import TrainPanel
-
-
-def tutorial_table(n: int = 120, seed: int = 0) -> pd.DataFrame:
-    """y = 5 + 3 sin(2π f1) + 4 f2 f3 − 6 (f4 − 0.4)² + noise."""
-    rng = np.random.default_rng(seed)
-    f = rng.random((n, 4))
-    y = 5 + 3 * np.sin(2 * np.pi * f[:, 0]) + 4 * f[:, 1] * f[:, 2] - 6 * (f[:, 3] - 0.4) ** 2
-    y = y + rng.normal(0, 0.3, n)
-    return pd.DataFrame({"f1": f[:, 0], "f2": f[:, 1], "f3": f[:, 2], "f4": f[:, 3], "y": y})
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +40,7 @@ def temporary_settings(tmp_path):
 def panel(qtbot):
     widget = TrainPanel()
     qtbot.addWidget(widget)
-    frame = tutorial_table()
+    frame = descriptor_table(120)
     widget.set_table(frame, detect_roles(frame))
     return widget
 
@@ -154,7 +146,7 @@ def test_export_and_import_round_trip(panel, tmp_path, qtbot):
 
     view = TrainingView()
     qtbot.addWidget(view)
-    frame = tutorial_table()
+    frame = descriptor_table(120)
     view.set_table(frame, detect_roles(frame))
     p = view.panel
     p.set_architecture("mlp")

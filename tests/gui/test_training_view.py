@@ -12,19 +12,10 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QPoint, QSettings, Qt, QTimer
 
 import molstudio.gui.qt_compat  # noqa: F401
-from factories import logp_table, nitrogen_table
+from factories import descriptor_table, logp_table, nitrogen_table
 from molstudio.core.columns import detect_roles
 from molstudio.core.errors import MolStudioError
 from molstudio.gui.training_view import TrainingView
-
-
-def tutorial_table(n: int = 120, seed: int = 0) -> pd.DataFrame:
-    """y = 5 + 3 sin(2π f1) + 4 f2 f3 − 6 (f4 − 0.4)² + noise."""
-    rng = np.random.default_rng(seed)
-    f = rng.random((n, 4))
-    y = 5 + 3 * np.sin(2 * np.pi * f[:, 0]) + 4 * f[:, 1] * f[:, 2] - 6 * (f[:, 3] - 0.4) ** 2
-    y = y + rng.normal(0, 0.3, n)
-    return pd.DataFrame({"f1": f[:, 0], "f2": f[:, 1], "f3": f[:, 2], "f4": f[:, 3], "y": y})
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +62,7 @@ def run(view, qtbot, timeout=30000):
 
 
 def test_training_draws_one_loss_point_per_epoch_and_the_test_scatter(view, qtbot):
-    frame = load(view, tutorial_table())
+    frame = load(view, descriptor_table(120))
     quick(view, epochs=6)
     run(view, qtbot)
     assert view.banner.isHidden()
@@ -90,7 +81,7 @@ def test_training_draws_one_loss_point_per_epoch_and_the_test_scatter(view, qtbo
 
 
 def test_validation_scatter_is_live_and_stop_keeps_the_best_model(view, qtbot):
-    load(view, tutorial_table())
+    load(view, descriptor_table(120))
     quick(view, epochs=100000)
     lateness = []
     last = [time.perf_counter()]
@@ -125,7 +116,7 @@ def test_validation_scatter_is_live_and_stop_keeps_the_best_model(view, qtbot):
 
 
 def test_nan_loss_shows_a_message_and_the_view_stays_usable(view, qtbot):
-    load(view, tutorial_table())
+    load(view, descriptor_table(120))
     quick(view, epochs=50, hidden=(256, 256), optimizer="sgd", lr=10.0)
     run(view, qtbot)
     assert view.banner.isVisible() and view.banner.kind == "error"
@@ -137,7 +128,7 @@ def test_nan_loss_shows_a_message_and_the_view_stays_usable(view, qtbot):
 
 
 def test_bad_settings_are_explained_not_crashed_on(view, qtbot):
-    load(view, tutorial_table())
+    load(view, descriptor_table(120))
     quick(view, epochs=3)
     view.panel.target.set_selected([])
     for i in range(view.panel.target.targets.count()):
@@ -154,7 +145,7 @@ def test_bad_settings_are_explained_not_crashed_on(view, qtbot):
 
 
 def test_save_model_then_open_it_and_predict_with_the_tables_index(view, qtbot, tmp_path):
-    frame = tutorial_table()
+    frame = descriptor_table(120)
     frame.index = pd.RangeIndex(100, 220)
     load(view, frame)
     quick(view, epochs=4)
@@ -227,7 +218,7 @@ def test_classification_shows_roc_curve_and_confusion_matrix(view, qtbot):
 
 
 def test_log_scale_toggle_changes_the_loss_axis(view, qtbot):
-    load(view, tutorial_table())
+    load(view, descriptor_table(120))
     quick(view, epochs=3)
     run(view, qtbot)
     axis = view.loss_plot.plot.getPlotItem().getAxis("left")
@@ -238,7 +229,7 @@ def test_log_scale_toggle_changes_the_loss_axis(view, qtbot):
 
 
 def test_run_history_compares_runs_side_by_side(view, qtbot):
-    load(view, tutorial_table())
+    load(view, descriptor_table(120))
     view.panel.set_architecture("linear")
     view.panel.training.set_values({"epochs": 4, "patience": 0, "device": "cpu"})
     run(view, qtbot)
@@ -257,7 +248,7 @@ def test_run_history_compares_runs_side_by_side(view, qtbot):
 
 
 def test_predict_without_a_model_explains_what_is_missing(view):
-    load(view, tutorial_table())
+    load(view, descriptor_table(120))
     assert not view.predict_button.isEnabled()
     with pytest.raises(MolStudioError, match="needs a model"):
         view.predict_table()
