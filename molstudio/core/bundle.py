@@ -2,8 +2,10 @@
 
 The file is a zip holding ``manifest.json`` (everything needed to rebuild and to
 judge the model: architecture, hyperparameters, features and their fitted scaling,
-targets, task, split and seeds, metrics, library versions, creation time) and
-``weights.safetensors`` (network weights and feature statistics). Nothing is pickled:
+the fitted input description such as a SMILES vocabulary, targets, task, split and
+seeds, metrics, library versions, creation time) and ``weights.safetensors`` (the
+weights of each network — ``member0.*``, ``member1.*``… for an ensemble — and feature
+statistics). Nothing is pickled:
 opening a model file received from a colleague cannot run code. Every entry, size
 and tensor shape is checked before use.
 """
@@ -27,12 +29,13 @@ import molstudio
 from molstudio.core.atomic import atomic_path
 from molstudio.core.config import RunConfig
 from molstudio.core.errors import MolStudioError
-from molstudio.core.feature_pipeline import FeaturePipeline
+from molstudio.core.inputs import make_inputs
 from molstudio.core.models import MODELS, build_network
 from molstudio.core.trained import TrainedModel
 
 FORMAT = "molstudio-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MAX_MEMBERS = 100
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.safetensors"
 MAX_MANIFEST_BYTES = 50 * 2**20
@@ -50,6 +53,8 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "features": list,
     "target_mean": list,
     "target_std": list,
+    "inputs": dict,
+    "members": int,
     "tensors": dict,
 }
 
@@ -57,9 +62,13 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
 def save_model(model: TrainedModel, path: str | Path) -> Path:
     """Write ``model`` to ``path`` (atomically) and return the path."""
     path = Path(path)
-    tensors = {f"network.{k}": v.detach().cpu().float().numpy().copy() if v.is_floating_point()
-               else v.detach().cpu().numpy().copy() for k, v in model.network.state_dict().items()}
-    tensors.update(model.pipeline.state())
+    tensors = {
+        f"member{i}.{k}": v.detach().cpu().float().numpy().copy() if v.is_floating_point()
+        else v.detach().cpu().numpy().copy()
+        for i, network in enumerate(model.networks)
+        for k, v in network.state_dict().items()
+    }
+    tensors.update(model.inputs.state())
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -71,8 +80,9 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
         "task": model.task,
         "targets": model.targets,
         "classes": model.classes,
-        "features": model.pipeline.specs,
-        "feature_count": len(model.pipeline.feature_names()),
+        "features": model.inputs.pipeline.specs,
+        "inputs": model.inputs.manifest(),
+        "members": len(model.networks),
         "target_mean": [float(v) for v in model.y_mean],
         "target_std": [float(v) for v in model.y_std],
         "metrics": model.metrics,
@@ -129,24 +139,35 @@ def load_model(path: str | Path) -> TrainedModel:
             raise _damaged(path, f"the weight '{name}' has shape {list(arr.shape)}, "
                                  f"the manifest says {declared[name].get('shape')}")
     config = RunConfig.from_dict(manifest["config"])
-    pipeline = FeaturePipeline(manifest["features"])
-    pipeline.load_state(tensors)
-    n_features = len(pipeline.feature_names())
-    if n_features != manifest.get("feature_count", n_features):
-        raise _damaged(path, "its feature description does not match its feature count")
+    arch = MODELS.get(manifest["architecture"])
+    if manifest["inputs"].get("kind") != arch.input_kind:
+        raise _damaged(path, "its input description does not match its architecture")
+    inputs = make_inputs(arch.input_kind, manifest["features"], manifest["hparams"])
+    try:
+        inputs.load(manifest["inputs"], tensors)
+        dims = inputs.dims()
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise _damaged(path, f"its input description cannot be used ({exc})") from None
     n_out = len(manifest["targets"])
-    network = build_network(manifest["architecture"], manifest["hparams"], n_features, n_out)
-    state = network.state_dict()
-    net_tensors = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
-    if set(net_tensors) != set(state) or any(tuple(state[k].shape) != v.shape for k, v in net_tensors.items()):
-        raise _damaged(path, "its weights do not fit the architecture it declares")
-    network.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in net_tensors.items()})
-    network.eval()
+    networks = []
+    for i in range(manifest["members"]):
+        network = build_network(manifest["architecture"], manifest["hparams"], dims, n_out)
+        prefix = f"member{i}."
+        state = network.state_dict()
+        own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        if set(own) != set(state) or any(tuple(state[k].shape) != v.shape for k, v in own.items()):
+            raise _damaged(path, "its weights do not fit the architecture it declares")
+        network.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in own.items()})
+        network.eval()
+        networks.append(network)
+    known = {f"member{i}." for i in range(manifest["members"])}
+    if any(k.split(".", 1)[0] + "." not in known and not k.startswith(inputs.state_prefixes()) for k in tensors):
+        raise _damaged(path, "it holds weights that belong to no network")
     return TrainedModel(
         config=config,
         task=manifest["task"],
-        pipeline=pipeline,
-        network=network,
+        inputs=inputs,
+        networks=networks,
         y_mean=np.asarray(manifest["target_mean"], np.float32),
         y_std=np.asarray(manifest["target_std"], np.float32),
         classes=manifest.get("classes"),
@@ -227,6 +248,8 @@ def _validate(manifest: Any, path: Path) -> None:
         )
     if manifest["task"] not in ("regression", "classification"):
         raise _damaged(path, f"unknown task '{manifest['task']}'")
+    if not 1 <= manifest["members"] <= MAX_MEMBERS:
+        raise _damaged(path, f"it declares {manifest['members']} networks")
     n = len(manifest["targets"])
     if n == 0 or len(manifest["target_mean"]) != n or len(manifest["target_std"]) != n:
         raise _damaged(path, "the target description is inconsistent")

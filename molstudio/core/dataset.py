@@ -19,6 +19,7 @@ from molstudio.core import chem, columns
 from molstudio.core.config import RunConfig
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurizers import parse_feature_specs
+from molstudio.core.models import MODELS
 
 
 @dataclass
@@ -60,16 +61,27 @@ def resolve_config(config: RunConfig, frame: pd.DataFrame) -> RunConfig:
             )
         config.targets = list(roles.targets)
     taken = {config.structure_column, config.id_column, *config.targets}
+    arch = MODELS.get(config.model)
+    if arch.input_kind != "vector" and not config.structure_column:
+        raise MolStudioError(
+            f"The '{config.model}' architecture reads each molecule's structure, and this table has no "
+            "structure (SMILES) column.",
+            hint="Choose a feed-forward (mlp) or linear model on the table's descriptor columns.",
+        )
     if not config.features:
         if config.structure_column:
-            config.features = ["morgan_count", "rdkit2d"]
+            config.features = list(arch.default_features) or ["none"]
             if config.descriptor_columns:
                 config.features.append("columns")
         else:
             config.features = ["columns"]
+    if arch.input_kind == "vector" and all(_name(f) == "none" for f in config.features):
+        raise MolStudioError(
+            f"The '{config.model}' architecture needs features (fingerprints, descriptors or columns).",
+        )
     if any(_name(f) == "columns" for f in config.features) and not config.descriptor_columns:
         config.descriptor_columns = [c for c in roles.descriptors if c not in taken]
-    if not config.structure_column and any(_name(f) != "columns" for f in config.features):
+    if not config.structure_column and any(_name(f) not in ("columns", "none") for f in config.features):
         raise MolStudioError(
             "The table has no structure (SMILES) column, so only its own descriptor columns can be features.",
             hint="Choose the descriptor columns as features, or name the structure column.",
@@ -94,9 +106,9 @@ def _name(feature: Any) -> str:
 
 
 def feature_specs(config: RunConfig) -> list[dict[str, Any]]:
-    structural = [f for f in config.features if _name(f) != "columns"]
+    structural = [f for f in config.features if _name(f) not in ("columns", "none")]
     specs = parse_feature_specs(structural) if structural else []
-    if len(structural) < len(config.features):
+    if any(_name(f) == "columns" for f in config.features):
         specs.append({"name": "columns", "columns": ",".join(config.descriptor_columns)})
     return specs
 

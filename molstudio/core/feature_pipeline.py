@@ -53,7 +53,8 @@ class FeaturePipeline:
 
     def continuous_mask(self) -> np.ndarray:
         return np.concatenate(
-            [np.full(len(f.feature_names()), f.continuous, dtype=bool) for f in self.featurizers]
+            [np.zeros(0, dtype=bool)]
+            + [np.full(len(f.feature_names()), f.continuous, dtype=bool) for f in self.featurizers]
         )
 
     @property
@@ -69,6 +70,8 @@ class FeaturePipeline:
     ) -> np.ndarray:
         """Raw (unscaled) feature matrix; NaN where a value could not be computed."""
         blocks = [compute_block(f, mols, keys, frame, cache) for f in self.featurizers]
+        if not blocks:  # a graph or sequence model without molecule-level features
+            return np.zeros((len(mols), 0), np.float32)
         return np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
 
     def fit(self, raw_train: np.ndarray) -> "FeaturePipeline":

@@ -40,6 +40,8 @@ class EpochReport:
     best_epoch: int
     lr: float
     elapsed: float
+    member: int = 0  # which ensemble member (0-based) this epoch belongs to
+    members: int = 1
 
 
 @dataclass
@@ -56,7 +58,12 @@ class FinishedReport:
     test_rows: np.ndarray
     test_true: np.ndarray
     test_pred: np.ndarray
-    history: list[dict[str, float | None]] = field(default_factory=list)
+    test_spread: np.ndarray | None = None  # ensemble spread per test compound (zeros for one network)
+    val_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    val_true: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    val_pred: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))  # of the final (best-epoch) model
+    history: list[dict[str, float | None]] = field(default_factory=list)  # of the last ensemble member
+    member_histories: list[list[dict[str, float | None]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
@@ -72,4 +79,5 @@ class FinishedReport:
             "warnings": self.warnings,
             "skipped_rows": [{"row": r, "reason": m} for r, m in self.skipped],
             "history": self.history,
+            "ensemble": len(self.member_histories) or 1,
         }

@@ -1,4 +1,9 @@
-"""A trained model in memory: fitted features, network, target scaling, and how to predict."""
+"""A trained model in memory: fitted inputs, network(s), target scaling, and how to predict.
+
+An ensemble is several networks of the same architecture on the same inputs; its
+prediction is their mean and their spread (standard deviation) is reported as the
+``<target>_uncertainty`` column.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +18,41 @@ from torch import nn
 from molstudio.core import chem, columns
 from molstudio.core.config import RunConfig
 from molstudio.core.errors import MolStudioError
-from molstudio.core.feature_pipeline import FeaturePipeline
 from molstudio.core.featurizers import CACHE, FeatureCache
+from molstudio.core.inputs import ModelInputs
 
 ERROR_COLUMN = "prediction_error"
-PREDICT_BATCH = 4096
+PREDICT_BATCH = 2048
+
+
+@torch.no_grad()
+def network_outputs(
+    network: nn.Module, inputs: ModelInputs, stored: Any, positions: torch.Tensor, task: str,
+    y_mean: np.ndarray, y_std: np.ndarray, amp: bool = False,
+) -> np.ndarray:
+    """One network's predictions (target units, or probabilities) for rows ``positions``
+    of ``stored``, averaged over the input's views (e.g. several SMILES of a molecule)."""
+    network.eval()
+    n_out = len(y_mean)
+    total = np.zeros((len(positions), n_out), np.float64)
+    views = inputs.views()
+    for view in range(views):
+        parts = []
+        for start in range(0, len(positions), PREDICT_BATCH):
+            idx = positions[start : start + PREDICT_BATCH]
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+                parts.append(network(inputs.batch(stored, idx, view)).float())
+        raw = torch.cat(parts).cpu().numpy() if parts else np.zeros((0, n_out), np.float32)
+        total += 1.0 / (1.0 + np.exp(-raw)) if task == "classification" else raw * y_std + y_mean
+    return total / views
 
 
 @dataclass
 class TrainedModel:
     config: RunConfig
     task: str
-    pipeline: FeaturePipeline
-    network: nn.Module
+    inputs: ModelInputs
+    networks: list[nn.Module]
     y_mean: np.ndarray
     y_std: np.ndarray
     classes: list[list[str]] | None = None
@@ -36,32 +63,37 @@ class TrainedModel:
     def targets(self) -> list[str]:
         return list(self.config.targets)
 
+    @property
+    def is_ensemble(self) -> bool:
+        return len(self.networks) > 1
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.networks[0].parameters()).device
+
     def output_columns(self) -> list[str]:
         cols: list[str] = []
         for t in self.targets:
-            if self.task == "classification":
-                cols += [f"{t}_probability", f"{t}_predicted"]
-            else:
-                cols.append(f"{t}_predicted")
+            cols += [f"{t}_probability", f"{t}_predicted"] if self.task == "classification" else [f"{t}_predicted"]
+            if self.is_ensemble:
+                cols.append(f"{t}_uncertainty")
         return cols + [ERROR_COLUMN]
 
-    @torch.no_grad()
-    def predict_matrix(self, x: np.ndarray) -> np.ndarray:
-        """Predictions (target units, or probabilities) for a scaled feature matrix."""
-        self.network.eval()
-        device = next(self.network.parameters()).device
-        outs = []
-        for start in range(0, len(x), PREDICT_BATCH):
-            xb = torch.from_numpy(x[start : start + PREDICT_BATCH]).to(device)
-            outs.append(self.network(xb).float().cpu().numpy())
-        raw = np.concatenate(outs) if outs else np.zeros((0, len(self.targets)), np.float32)
-        if self.task == "classification":
-            return 1.0 / (1.0 + np.exp(-raw))
-        return raw * self.y_std + self.y_mean
+    def predict_encoded(self, encoded: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Mean prediction and ensemble spread (zeros for one network) for encoded rows."""
+        device = self.device
+        stored = self.inputs.to_device(encoded, device)
+        n = self.inputs.count(encoded)
+        positions = torch.arange(n, device=device)
+        outs = np.stack([
+            network_outputs(net, self.inputs, stored, positions, self.task, self.y_mean, self.y_std)
+            for net in self.networks
+        ])
+        return outs.mean(axis=0), outs.std(axis=0)
 
     def structure_column_for(self, frame: pd.DataFrame) -> str | None:
         """The column holding structures in a new table: the training name if present, else detected."""
-        if not self.pipeline.needs_structures:
+        if not self.inputs.needs_structures:
             return None
         name = self.config.structure_column
         if name and name in frame.columns:
@@ -83,7 +115,7 @@ class TrainedModel:
         :data:`ERROR_COLUMN`.
         """
         n = len(frame)
-        missing = [c for c in self.pipeline.descriptor_columns if c not in frame.columns]
+        missing = [c for c in self.inputs.descriptor_columns if c not in frame.columns]
         if missing:
             raise MolStudioError(
                 f"The table lacks the descriptor column(s) the model was trained on: {', '.join(missing)}.",
@@ -91,7 +123,7 @@ class TrainedModel:
         errors: list[str | None] = [None] * n
         mols: list[Any] = [None] * n
         keys: list[str | None] = [None] * n
-        if self.pipeline.needs_structures:
+        if self.inputs.needs_structures:
             col = structure_column or self.structure_column_for(frame)
             kind = "molblock" if col == "molblock" else "smiles"
             parsed = chem.parse_structures(frame[col].tolist(), kind=kind, standardize=self.config.standardize)
@@ -99,11 +131,12 @@ class TrainedModel:
             errors = [f"invalid structure: {e}" if e else None for e in errors]
         ok = np.array([e is None for e in errors], dtype=bool)
         pred = np.full((n, len(self.targets)), np.nan, dtype=np.float64)
+        spread = pred.copy()
         if ok.any():
             idx = np.flatnonzero(ok)
-            sub = frame.iloc[idx] if not self.pipeline.needs_structures or self.pipeline.descriptor_columns else None
-            raw = self.pipeline.compute([mols[i] for i in idx], [keys[i] for i in idx], sub, cache)
-            pred[idx] = self.predict_matrix(self.pipeline.transform(raw))
+            sub = frame.iloc[idx] if self.inputs.descriptor_columns else None
+            encoded = self.inputs.encode([mols[i] for i in idx], [keys[i] for i in idx], sub, cache)
+            pred[idx], spread[idx] = self.predict_encoded(encoded)
         out = pd.DataFrame(index=frame.index)
         for j, t in enumerate(self.targets):
             if self.task == "classification":
@@ -115,5 +148,7 @@ class TrainedModel:
                 )
             else:
                 out[f"{t}_predicted"] = pred[:, j]
+            if self.is_ensemble:
+                out[f"{t}_uncertainty"] = spread[:, j]
         out[ERROR_COLUMN] = pd.array([e or "" for e in errors], dtype="object")
         return out

@@ -4,43 +4,34 @@ One report per preparation stage and per epoch, then a :class:`FinishedReport`
 holding the trained model. The caller owns the loop, so the CLI can draw a progress
 bar and the GUI can forward reports as signals from a worker thread; ``cancel`` (a
 ``threading.Event``) is checked at every batch and keeps the best model so far.
+The molecules are encoded once (:mod:`molstudio.core.inputs`) and each ensemble
+member is trained on them by :func:`molstudio.core.fitting.fit_network`.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 
-from molstudio.core import metrics as metric_fns
 from molstudio.core.config import RunConfig
 from molstudio.core.dataset import PreparedData, prepare_data
 from molstudio.core.device import resolve_device
 from molstudio.core.errors import MolStudioError
-from molstudio.core.feature_pipeline import FeaturePipeline
 from molstudio.core.featurizers import CACHE, FeatureCache
-from molstudio.core.models import build_network
+from molstudio.core.fitting import Cancelled, FitData, check, fit_network, task_metrics
+from molstudio.core.inputs import ModelInputs, make_inputs
+from molstudio.core.models import MODELS, build_network
 from molstudio.core.reports import EpochReport, FinishedReport, StageReport
 from molstudio.core.splits import Split, make_split
 from molstudio.core.trained import TrainedModel
 
 Report = StageReport | EpochReport | FinishedReport
 FEATURE_CHUNK = 250  # cancel is checked between chunks: Stop answers within a fraction of a second
-
-
-class _Cancelled(Exception):
-    pass
-
-
-def _check(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise _Cancelled
 
 
 def split_rows(data: PreparedData, frame: pd.DataFrame) -> Split:
@@ -62,50 +53,40 @@ def split_rows(data: PreparedData, frame: pd.DataFrame) -> Split:
     return Split(usable[split.train], usable[split.val], usable[split.test], list(split.warnings))
 
 
-def _featurize(
-    data: PreparedData, frame: pd.DataFrame, rows: np.ndarray, cache: FeatureCache | None,
-    cancel: threading.Event | None,
-) -> Iterator[StageReport | np.ndarray]:
-    pipeline = FeaturePipeline(data.feature_specs)
+def _encode(
+    data: PreparedData, inputs: ModelInputs, frame: pd.DataFrame, rows: np.ndarray,
+    cache: FeatureCache | None, cancel: threading.Event | None,
+) -> Iterator[StageReport | Any]:
+    """Encode ``rows`` in chunks (progress and cancel between chunks); the last item is the encoding."""
     parts = []
+    with_columns = bool(inputs.descriptor_columns)
     for start in range(0, len(rows), FEATURE_CHUNK):
-        _check(cancel)
+        check(cancel)
         yield StageReport("Computing features", start, len(rows))
         chunk = rows[start : start + FEATURE_CHUNK]
-        parts.append(
-            pipeline.compute([data.mols[i] for i in chunk], [data.keys[i] for i in chunk], frame.iloc[chunk], cache)
-        )
+        parts.append(inputs.encode([data.mols[i] for i in chunk], [data.keys[i] for i in chunk],
+                                   frame.iloc[chunk] if with_columns else None, cache))
     yield StageReport("Computing features", len(rows), len(rows))
-    yield np.concatenate(parts, axis=0)
+    yield inputs.concat(parts)
 
 
-def _masked_loss(task: str, out: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    out = out.float()
-    if task == "classification":
-        per = nn.functional.binary_cross_entropy_with_logits(out, y, reduction="none")
-    else:
-        per = (out - y) ** 2
-    return (per * mask).sum() / mask.sum().clamp(min=1.0)
-
-
-def _optimizer(params, t: dict) -> torch.optim.Optimizer:
-    name, lr, wd = t["optimizer"], t["lr"], t["weight_decay"]
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=t["momentum"], weight_decay=wd)
-    return torch.optim.RMSprop(params, lr=lr, momentum=t["momentum"], weight_decay=wd)
-
-
-def _metrics(task: str, y: np.ndarray, pred: np.ndarray, names: list[str]) -> dict:
-    if len(y) == 0:
-        return {}
-    mask = ~np.isnan(y)
-    if task == "classification":
-        return metric_fns.classification_metrics(np.nan_to_num(y), pred, mask=mask, names=names)
-    return metric_fns.regression_metrics(np.nan_to_num(y), pred, mask=mask, names=names)
+def _target_scaling(
+    task: str, y_train: np.ndarray, targets: list[str], warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and spread used to standardize regression targets (0 and 1 for classes)."""
+    n_tasks = y_train.shape[1]
+    if task == "regression":
+        with np.errstate(all="ignore"):
+            y_mean = np.nanmean(y_train, axis=0) if len(y_train) else np.zeros(n_tasks)
+            y_std = np.nanstd(y_train, axis=0) if len(y_train) else np.ones(n_tasks)
+        const = ~(y_std > 1e-8)
+        if const.any():
+            warnings.append("The target is constant in the training set; the model can only predict that value.")
+        return np.nan_to_num(y_mean), np.where(const | np.isnan(y_std), 1.0, y_std)
+    for j in range(n_tasks):
+        if len(np.unique(y_train[:, j][~np.isnan(y_train[:, j])])) < 2:
+            warnings.append(f"The training set holds only one class for '{targets[j]}'.")
+    return np.zeros(n_tasks), np.ones(n_tasks)
 
 
 def train(
@@ -114,7 +95,7 @@ def train(
     cancel: threading.Event | None = None,
     cache: FeatureCache | None = CACHE,
 ) -> Iterator[Report]:
-    """Train the network that ``config`` describes on ``frame``; see the module docstring."""
+    """Train the network(s) that ``config`` describes on ``frame``; see the module docstring."""
     t_start = time.perf_counter()
     yield StageReport("Reading structures")
     data = prepare_data(config, frame)
@@ -126,175 +107,82 @@ def train(
     if len(split.train) == 0:
         raise MolStudioError("The training set is empty; change the split sizes.")
 
+    inputs = make_inputs(MODELS.get(cfg.model).input_kind, data.feature_specs, hp)
+    rows = np.concatenate([split.train, split.val, split.test])
+    encoded = None
     try:
-        rows = np.concatenate([split.train, split.val, split.test])
-        result = None
-        for item in _featurize(data, frame, rows, cache, cancel):
+        for item in _encode(data, inputs, frame, rows, cache, cancel):
             if isinstance(item, StageReport):
                 yield item
             else:
-                result = item
-    except _Cancelled:
+                encoded = item
+    except Cancelled:
         yield _finished_empty(split, t_start)
         return
-    pipeline = FeaturePipeline(data.feature_specs)
     n_tr, n_va = len(split.train), len(split.val)
-    pipeline.fit(result[:n_tr])
-    x_all = pipeline.transform(result)
+    inputs.fit(encoded, n_tr)
     t_featurized = time.perf_counter()
 
     y_all = data.y[rows]
-    n_tasks = y_all.shape[1]
-    if data.task == "regression":
-        y_mean = np.nanmean(y_all[:n_tr], axis=0)
-        y_std = np.nanstd(y_all[:n_tr], axis=0)
-        const = ~(y_std > 1e-8)
-        if const.any():
-            warnings.append("The target is constant in the training set; the model can only predict that value.")
-        y_mean = np.nan_to_num(y_mean)
-        y_std = np.where(const | np.isnan(y_std), 1.0, y_std)
-    else:
-        y_mean, y_std = np.zeros(n_tasks), np.ones(n_tasks)
-        for j in range(n_tasks):
-            seen = np.unique(y_all[:n_tr, j][~np.isnan(y_all[:n_tr, j])])
-            if len(seen) < 2:
-                warnings.append(f"The training set holds only one class for '{cfg.targets[j]}'.")
+    y_mean, y_std = _target_scaling(data.task, y_all[:n_tr], list(cfg.targets), warnings)
     y_scaled = (y_all - y_mean) / y_std
-
     device = resolve_device(tr["device"])
-    torch.manual_seed(tr["seed"])
-    network = build_network(cfg.model, hp, x_all.shape[1], n_tasks).to(device)
-    x_t = torch.from_numpy(x_all).to(device)
-    mask_t = torch.from_numpy(~np.isnan(y_scaled)).float().to(device)
-    y_t = torch.from_numpy(np.nan_to_num(y_scaled).astype(np.float32)).to(device)
-    opt = _optimizer(network.parameters(), tr)
-    epochs = tr["epochs"]
-    sched = None
-    if tr["lr_schedule"] == "cosine":
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
-    elif tr["lr_schedule"] == "plateau" and n_va:
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=max(2, tr["patience"] // 3))
-    amp = bool(tr["amp"]) and device.type == "cuda"
-    gen = torch.Generator().manual_seed(tr["seed"])
-    train_idx = torch.arange(n_tr)
-    val_sl = slice(n_tr, n_tr + n_va)
-    val_rows = split.val
-    val_true = data.y[val_rows]
-    names = list(cfg.targets)
-
-    def predict(sl: slice) -> tuple[np.ndarray, torch.Tensor]:
-        network.eval()
-        with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-            out = torch.cat([network(x_t[sl][i : i + 4096]) for i in range(0, sl.stop - sl.start, 4096)]
-                            or [torch.zeros((0, n_tasks), device=device)]).float()
-        loss = _masked_loss(data.task, out, y_t[sl], mask_t[sl])
-        raw = out.cpu().numpy()
-        pred = 1 / (1 + np.exp(-raw)) if data.task == "classification" else raw * y_std + y_mean
-        return pred, loss
-
-    best_state = copy.deepcopy(network.state_dict())
-    best_loss, best_epoch, since_best = float("inf"), 0, 0
-    history: list[dict] = []
-    stopped = "completed"
-    epoch = 0
-    bs = tr["batch_size"]
-    try:
-        for epoch in range(1, epochs + 1):
-            network.train()
-            perm = train_idx[torch.randperm(n_tr, generator=gen)]
-            total = torch.zeros((), device=device)
-            count = torch.zeros((), device=device)
-            for start in range(0, n_tr, bs):
-                idx = perm[start : start + bs].to(device)
-                if len(idx) < 2 and n_tr > 1:
-                    continue  # a batch of one breaks batch norm and adds only noise
-                _check(cancel)
-                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-                    out = network(x_t[idx])
-                loss = _masked_loss(data.task, out, y_t[idx], mask_t[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if tr["grad_clip"] > 0:
-                    nn.utils.clip_grad_norm_(network.parameters(), tr["grad_clip"])
-                opt.step()
-                # kept on the device: no host sync per batch (it would starve a GPU)
-                weight = mask_t[idx].sum()
-                total += loss.detach() * weight
-                count += weight
-            train_loss = float(total / count.clamp(min=1.0))
-            if not np.isfinite(train_loss):
-                raise MolStudioError(
-                    f"Training stopped at epoch {epoch}: the loss became {train_loss} (not a number).",
-                    hint="Lower the learning rate, turn on gradient clipping, or check the target values.",
-                )
-            val_loss = None
-            val_pred = np.zeros((0, n_tasks))
-            if n_va:
-                val_pred, vl = predict(val_sl)
-                val_loss = float(vl)
-                if not np.isfinite(val_loss):
-                    raise MolStudioError(
-                        f"Training stopped at epoch {epoch}: the validation loss is not a number.",
-                        hint="Lower the learning rate or turn on gradient clipping.",
-                    )
-            watched = val_loss if val_loss is not None else train_loss
-            if watched < best_loss:
-                best_loss, best_epoch, since_best = watched, epoch, 0
-                best_state = copy.deepcopy(network.state_dict())
-            else:
-                since_best += 1
-            if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                sched.step(watched)
-            elif sched is not None:
-                sched.step()
-            history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss})
-            yield EpochReport(
-                epoch=epoch, epochs=epochs, train_loss=train_loss, val_loss=val_loss,
-                val_metrics=_metrics(data.task, val_true, val_pred, names) if n_va else {},
-                val_rows=val_rows, val_true=val_true, val_pred=val_pred, best_epoch=best_epoch,
-                lr=opt.param_groups[0]["lr"], elapsed=time.perf_counter() - t_start,
-            )
-            if n_va and tr["patience"] > 0 and since_best >= tr["patience"]:
-                stopped = "early_stopping"
-                break
-    except _Cancelled:
-        stopped = "cancelled"
-        epoch = len(history)
-        if not history:
-            yield _finished_empty(split, t_start)
-            return
-    # Without a validation set, the last weights are the model (no early stopping).
-    if n_va:
-        network.load_state_dict(best_state)
-    else:
-        best_epoch = len(history)
+    fit_data = FitData(
+        inputs=inputs, stored=inputs.to_device(encoded, device), task=data.task,
+        y=torch.from_numpy(np.nan_to_num(y_scaled).astype(np.float32)).to(device),
+        mask=torch.from_numpy(~np.isnan(y_scaled)).float().to(device),
+        n_train=n_tr, n_val=n_va, y_mean=y_mean, y_std=y_std, val_rows=split.val,
+        val_true=data.y[split.val], names=list(cfg.targets), device=device,
+        amp=bool(tr["amp"]) and device.type == "cuda",
+    )
+    members = int(tr["ensemble"])
+    networks, results = [], []
+    for member in range(members):
+        seed = tr["seed"] + member
+        torch.manual_seed(seed)
+        network = build_network(cfg.model, hp, inputs.dims(), y_all.shape[1]).to(device)
+        result = yield from fit_network(network, fit_data, tr, seed, cancel, t_start, member, members)
+        if result.history:
+            networks.append(network)
+            results.append(result)
+        if result.stopped == "cancelled":
+            break
+    if not networks:
+        yield _finished_empty(split, t_start)
+        return
     t_trained = time.perf_counter()
 
     model = TrainedModel(
-        config=cfg, task=data.task, pipeline=pipeline, network=network,
+        config=cfg, task=data.task, inputs=inputs, networks=networks,
         y_mean=np.asarray(y_mean, np.float32), y_std=np.asarray(y_std, np.float32), classes=data.classes,
     )
-    preds = model.predict_matrix(x_all)
-    parts = {"train": slice(0, n_tr), "val": val_sl, "test": slice(n_tr + n_va, len(rows))}
-    metrics = {k: _metrics(data.task, y_all[s], preds[s], names) for k, s in parts.items()}
+    preds, spread = model.predict_encoded(encoded)
+    parts = {"train": slice(0, n_tr), "val": slice(n_tr, n_tr + n_va), "test": slice(n_tr + n_va, len(rows))}
+    names = list(cfg.targets)
+    metrics = {k: task_metrics(data.task, y_all[s], preds[s], names) for k, s in parts.items()}
+    stopped = "cancelled" if any(r.stopped == "cancelled" for r in results) else results[-1].stopped
+    last = results[-1]
     model.metrics = metrics
     model.info = {
         "split": {"method": cfg.split.method, "sizes": list(cfg.split.sizes), "seed": cfg.split.seed,
                   "counts": split.counts()},
         "weights_seed": tr["seed"],
-        "epochs_run": len(history),
-        "best_epoch": best_epoch,
+        "ensemble": len(networks),
+        "epochs_run": len(last.history),
+        "best_epoch": last.best_epoch,
         "stopped": stopped,
         "device": str(device),
-        "n_features": int(x_all.shape[1]),
+        "inputs": inputs.dims(),
     }
-    test_sl = parts["test"]
+    test_sl, val_sl = parts["test"], parts["val"]
     yield FinishedReport(
-        model=model, metrics=metrics, epochs_run=len(history), best_epoch=best_epoch, stopped=stopped,
+        model=model, metrics=metrics, epochs_run=len(last.history), best_epoch=last.best_epoch, stopped=stopped,
         seconds={"featurize": t_featurized - t_start, "train": t_trained - t_featurized,
                  "total": time.perf_counter() - t_start},
         split_counts=split.counts(), test_rows=split.test, test_true=y_all[test_sl], test_pred=preds[test_sl],
-        history=history, warnings=warnings, skipped=data.skipped,
+        test_spread=spread[test_sl], val_rows=split.val, val_true=y_all[val_sl], val_pred=preds[val_sl],
+        history=last.history, member_histories=[r.history for r in results],
+        warnings=warnings, skipped=data.skipped,
     )
 
 

@@ -14,24 +14,28 @@ from molstudio.core.registry import Registry
 class Architecture:
     """Base class of registered architectures.
 
-    ``input_kind`` says what the network reads: ``"vector"`` (a feature matrix from the
-    featurizer pipeline). Graph and token inputs are added by their architectures.
+    ``input_kind`` names the :mod:`molstudio.core.inputs` kind the network reads:
+    ``"vector"`` (feature matrix), ``"graph"`` (molecular graphs) or ``"tokens"``
+    (SMILES tokens). ``build`` receives that input's ``dims()``.
+    ``default_features`` are the molecule-level features used when the run names
+    none (graph and sequence models read the structure itself and need none).
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     input_kind: ClassVar[str] = "vector"
+    default_features: ClassVar[tuple[str, ...]] = ()
     schema: ClassVar[Schema] = Schema()
 
     @classmethod
-    def build(cls, hparams: dict[str, Any], n_inputs: int, n_outputs: int) -> nn.Module:
+    def build(cls, hparams: dict[str, Any], dims: dict[str, int], n_outputs: int) -> nn.Module:
         raise NotImplementedError
 
 
 MODELS: Registry[Architecture] = Registry("architecture")
 
 
-def build_network(name: str, hparams: dict[str, Any], n_inputs: int, n_outputs: int) -> nn.Module:
+def build_network(name: str, hparams: dict[str, Any], dims: dict[str, int], n_outputs: int) -> nn.Module:
     """Build the network of architecture ``name`` from (already resolved) hyperparameters."""
     arch = MODELS.get(name)
-    return arch.build(arch.schema.resolve(hparams), n_inputs, n_outputs)
+    return arch.build(arch.schema.resolve(hparams), dims, n_outputs)

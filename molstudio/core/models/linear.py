@@ -13,8 +13,9 @@ from molstudio.core.params import Schema
 @MODELS.register("linear")
 class Linear(Architecture):
     description = "Linear model: multiple linear (or logistic) regression on the features, no hidden layer."
+    default_features = ("morgan_count", "rdkit2d")
     schema = Schema([])
 
     @classmethod
-    def build(cls, hparams: dict[str, Any], n_inputs: int, n_outputs: int) -> nn.Module:
-        return nn.Linear(n_inputs, n_outputs)
+    def build(cls, hparams: dict[str, Any], dims: dict[str, int], n_outputs: int) -> nn.Module:
+        return nn.Linear(dims["n_features"], n_outputs)

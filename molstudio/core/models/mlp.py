@@ -44,6 +44,7 @@ def feed_forward(
 @MODELS.register("mlp")
 class MLP(Architecture):
     description = "Feed-forward neural network (multilayer perceptron) on fingerprints or descriptors."
+    default_features = ("morgan_count", "rdkit2d")
     schema = Schema(
         [
             Param("hidden_sizes", "int_list", [512, 256], low=1, high=8192,
@@ -58,9 +59,9 @@ class MLP(Architecture):
     )
 
     @classmethod
-    def build(cls, hparams: dict[str, Any], n_inputs: int, n_outputs: int) -> nn.Module:
+    def build(cls, hparams: dict[str, Any], dims: dict[str, int], n_outputs: int) -> nn.Module:
         return feed_forward(
-            n_inputs,
+            dims["n_features"],
             list(hparams["hidden_sizes"]),
             n_outputs,
             hparams["activation"],
