@@ -11,15 +11,23 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdDepictor
 from rdkit.Chem.Draw import rdMolDraw2D
 from rdkit.Chem.MolStandardize import rdMolStandardize
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
+from molstudio.core.errors import MolStudioError
+
 Mol = Chem.Mol
 EMPTY = "empty structure"
 _STAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s?")
+_POSITION = re.compile(r"around position (\d+)")
+SMARTS_HINT = (
+    "Write the substructure as SMARTS, e.g. c1ccncc1 (pyridine), [NX3;H2] (primary amine) or "
+    "C(=O)[OH] (carboxylic acid); every bracket, parenthesis and ring must be closed."
+)
 
 
 @dataclass
@@ -141,6 +149,33 @@ def parse_structures(
         out.errors.append(error)
         out.canonical.append(canonical_smiles(mol))
     return out
+
+
+def parse_smarts(text: str) -> Mol:
+    """A substructure query from SMARTS text.
+
+    Raises MolStudioError ("'C(' is not a valid SMARTS pattern ...") with a hint on
+    how to write one when ``text`` is empty or RDKit cannot read it.
+    """
+    pattern = "" if _is_blank(text) else str(text).strip()
+    if not pattern:
+        raise MolStudioError("No substructure was given to search for.", hint=SMARTS_HINT)
+    with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as log:
+        query = Chem.MolFromSmarts(pattern)
+    if query is None:
+        found = _POSITION.search(log.messages)
+        where = f" (look around character {found.group(1)})" if found else ""
+        raise MolStudioError(f"'{pattern}' is not a valid SMARTS pattern{where}.", hint=SMARTS_HINT)
+    return query
+
+
+def substructure_mask(mols: Sequence[Mol | None], query: Mol) -> np.ndarray:
+    """Boolean array: which of ``mols`` contain ``query`` (a missing molecule never does)."""
+    mask = np.zeros(len(mols), dtype=bool)
+    with rdBase.BlockLogs():
+        for i, mol in enumerate(mols):
+            mask[i] = mol is not None and mol.HasSubstructMatch(query)
+    return mask
 
 
 def murcko_scaffold(smiles_or_mol: str | Mol | None) -> str:

@@ -71,7 +71,9 @@ class RunConfig:
     split: SplitConfig = field(default_factory=SplitConfig)
 
     def resolved_training(self) -> dict[str, Any]:
-        return TRAINING_SCHEMA.resolve(self.training)
+        """Training settings: the schema's defaults, then the architecture's own defaults
+        (a graph network wants fewer epochs than a small MLP), then what the run sets."""
+        return TRAINING_SCHEMA.resolve({**training_defaults(self.model), **self.training})
 
     def resolved_hparams(self) -> dict[str, Any]:
         return MODELS.get(self.model).schema.resolve(self.hparams)
@@ -136,6 +138,11 @@ class RunConfig:
         for key, value in {**m, **data.get("training", {}), **flat}.items():
             config.set(key, value)
         return config
+
+
+def training_defaults(model: str) -> dict[str, Any]:
+    """The training settings an architecture starts from (TRAINING_SCHEMA's defaults otherwise)."""
+    return dict(MODELS.get(model).training_defaults)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -18,13 +18,16 @@ class Architecture:
     ``"vector"`` (feature matrix), ``"graph"`` (molecular graphs) or ``"tokens"``
     (SMILES tokens). ``build`` receives that input's ``dims()``.
     ``default_features`` are the molecule-level features used when the run names
-    none (graph and sequence models read the structure itself and need none).
+    none (graph and sequence models read the structure itself and need none);
+    ``training_defaults`` override TRAINING_SCHEMA's defaults (epochs, lr, ...).
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     input_kind: ClassVar[str] = "vector"
     default_features: ClassVar[tuple[str, ...]] = ()
+    #: training settings that differ from TRAINING_SCHEMA's defaults for this architecture
+    training_defaults: ClassVar[dict[str, Any]] = {}
     schema: ClassVar[Schema] = Schema()
 
     @classmethod
