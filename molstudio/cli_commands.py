@@ -111,8 +111,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.show(report.done, report.total or 1, report.stage)
             elif isinstance(report, EpochReport):
                 val = f"  val {report.val_loss:.4f}" if report.val_loss is not None else ""
+                member = f"network {report.member + 1}/{report.members}  " if report.members > 1 else ""
                 bar.show(report.epoch, report.epochs,
-                         f"epoch {report.epoch}/{report.epochs}  train {report.train_loss:.4f}{val}")
+                         f"{member}epoch {report.epoch}/{report.epochs}  train {report.train_loss:.4f}{val}")
             elif isinstance(report, FinishedReport):
                 final = report
     except KeyboardInterrupt:
