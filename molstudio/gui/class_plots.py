@@ -31,7 +31,7 @@ class RocPlot(QWidget):
         item = self.plot.getPlotItem()
         item.plot([0, 1], [0, 1], pen=pg.mkPen("#888888", width=1.2, style=Qt.PenStyle.DashLine))
         self.curve = item.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=2.5), stepMode=None)
-        item.getViewBox().setRange(xRange=(-0.02, 1.02), yRange=(-0.02, 1.03), padding=0)
+        item.getViewBox().setRange(xRange=(-0.02, 1.04), yRange=(-0.02, 1.03), padding=0)  # room for the "1" tick
         item.getViewBox().setLimits(xMin=-0.05, xMax=1.05, yMin=-0.05, yMax=1.05)
         self.text = corner_text(self.plot, "bottom-right")
         self.text.setVisible(False)
@@ -42,8 +42,9 @@ class RocPlot(QWidget):
         self.text.setHtml(caption)
         self.text.setVisible(bool(caption))
 
-    def clear(self, title: str = "ROC curve") -> None:
-        self.set_curve(np.zeros(0), np.zeros(0), title, "")
+    def clear(self, title: str = "ROC curve", hint: str = "") -> None:
+        """No curve; ``hint`` (HTML) says what will be drawn here."""
+        self.set_curve(np.zeros(0), np.zeros(0), title, hint)
 
     def count(self) -> int:
         x, _ = self.curve.getData()
@@ -68,7 +69,6 @@ class ConfusionMatrix(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(34)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 2 * 34 + 4)
         layout.addWidget(self.table)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
@@ -79,8 +79,10 @@ class ConfusionMatrix(QWidget):
     def set_matrix(self, matrix: np.ndarray, labels: list[str], title: str, caption: str) -> None:
         """``matrix`` is ``[[TN, FP], [FN, TP]]``; ``labels`` the two class names."""
         self.title.setText(title)
-        self.table.setHorizontalHeaderLabels([f"Predicted {labels[0]}", f"Predicted {labels[1]}"])
+        # two lines: "Predicted inactive" does not fit half of a narrow plot column
+        self.table.setHorizontalHeaderLabels([f"Predicted\n{labels[0]}", f"Predicted\n{labels[1]}"])
         self.table.setVerticalHeaderLabels([f"Measured {labels[0]}", f"Measured {labels[1]}"])
+        self._fit_height()
         matrix = np.asarray(matrix, dtype=int)
         for i in range(2):
             total = max(int(matrix[i].sum()), 1)
@@ -98,6 +100,12 @@ class ConfusionMatrix(QWidget):
                                 f"({kind}; {100 * share:.0f} % of those measured {labels[i]})")
                 self.table.setItem(i, j, item)
         self.caption.setText(caption)
+
+    def _fit_height(self) -> None:
+        """Exactly the header and the two rows: no scrolling, no empty band."""
+        header = self.table.horizontalHeader()
+        self.table.setFixedHeight(max(header.sizeHint().height(), header.height()) + 2 * 34
+                                  + 2 * self.table.frameWidth())
 
     def values(self) -> np.ndarray:
         return np.array([[int(self.table.item(i, j).text().split()[0].replace(",", "")) for j in range(2)]

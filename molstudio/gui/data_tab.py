@@ -16,7 +16,9 @@ import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from molstudio.core import chem
 from molstudio.core.columns import ColumnRoles
+from molstudio.core.errors import MolStudioError
 from molstudio.core.io import LoadReport, RowProblem
 from molstudio.gui import loader
 from molstudio.gui.detail_pane import DetailPane
@@ -165,11 +167,12 @@ class DataTab(QWidget):
             if text:
                 self.status_message.emit("This table has no structure column to search.")
             return
-        query, error = loader.parse_smarts(text)
-        if query is None:
+        try:
+            chem.parse_smarts(text)  # checked here, so a typo is marked at once
+        except MolStudioError as exc:
             self.filter_smarts.setStyleSheet(INVALID_STYLE)
-            self.filter_smarts.setToolTip(error or "")
-            self.status_message.emit(error or "")
+            self.filter_smarts.setToolTip(str(exc))
+            self.status_message.emit(exc.message)
             return
         values = self.model.frame[self.roles.structure].tolist()
         job = loader.search_job(text, values, self.roles.structure_kind or "smiles")
@@ -221,6 +224,7 @@ class DataTab(QWidget):
             kind=self.model.structure_kind,
             id_column=roles.id if roles else None,
             highlighted=self.model.prediction_columns,
+            decimals=self.model.decimals,
         )
 
     def shutdown(self) -> None:

@@ -79,8 +79,12 @@ class DetailPane(QWidget):
         kind: str = "smiles",
         id_column: str | None = None,
         highlighted: list[str] | None = None,
+        decimals: dict[str, int] | None = None,
     ) -> None:
-        """Show row ``position`` of ``frame``; ``highlighted`` columns (predictions) are tinted."""
+        """Show row ``position`` of ``frame``; ``highlighted`` columns (predictions) are tinted.
+
+        ``decimals`` gives the digits after the point of some columns, as the table shows them.
+        """
         self.position = position
         row = frame.iloc[position]
         name = display_text(row[id_column]) if id_column and id_column in frame.columns else ""
@@ -98,7 +102,7 @@ class DetailPane(QWidget):
         self.values.setRowCount(len(frame.columns))
         for i, column in enumerate(map(str, frame.columns)):
             value = row[column]
-            text = display_text(value)
+            text = display_text(value, (decimals or {}).get(column))
             if column == structure and kind == "molblock":
                 column, text = "SMILES", chem.canonical_smiles(self._mol) or ""
             key, item = QTableWidgetItem(column), QTableWidgetItem(text)

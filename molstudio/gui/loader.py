@@ -17,8 +17,6 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from rdkit import Chem, rdBase
-
 from molstudio.core import chem, columns, examples, io
 from molstudio.core.errors import MolStudioError
 from molstudio.gui.worker import Job
@@ -142,34 +140,21 @@ class SearchResult:
     mask: np.ndarray
 
 
-def parse_smarts(text: str) -> tuple[Chem.Mol | None, str | None]:
-    """A SMARTS query, or None and RDKit's reason.
-
-    Substructure search belongs in :mod:`molstudio.core.chem`, which has no SMARTS
-    function yet; this and :func:`search_job` are the only RDKit calls of the GUI.
-    """
-    with rdBase.BlockLogs():
-        query = Chem.MolFromSmarts(text.strip())
-    if query is None or not text.strip():
-        return None, f"'{text.strip()}' is not a valid SMARTS pattern"
-    return query, None
-
-
 def search_job(smarts: str, values: Sequence[object], kind: str) -> Job:
-    """A worker job marking the rows whose structure contains ``smarts``."""
+    """A worker job marking the rows whose structure contains ``smarts``.
+
+    Raises MolStudioError (in the worker) when ``smarts`` is not valid SMARTS.
+    """
     values = list(values)
 
     def job(cancel: threading.Event) -> Iterator[object]:
-        query, error = parse_smarts(smarts)
-        if query is None:
-            raise MolStudioError(error or "invalid SMARTS")
+        query = chem.parse_smarts(smarts)
         mask = np.zeros(len(values), dtype=bool)
         for start in range(0, len(values), CHECK_CHUNK):
             if cancel.is_set():
                 return
             parsed = chem.parse_structures(values[start : start + CHECK_CHUNK], kind=kind)
-            for offset, mol in enumerate(parsed.mols):
-                mask[start + offset] = mol is not None and mol.HasSubstructMatch(query)
+            mask[start : start + len(parsed.mols)] = chem.substructure_mask(parsed.mols, query)
             yield SearchProgress(min(start + CHECK_CHUNK, len(values)), len(values))
         yield SearchResult(smarts, mask)
 

@@ -6,7 +6,9 @@ table and predicting a file run through :mod:`molstudio.core` in the background.
 
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -23,13 +25,16 @@ if TYPE_CHECKING:
 
 MODEL_FILTER = "MolStudio model (*.molstudio)"
 CONFIG_FILTER = "Run configuration (*.toml)"
+MODEL_FILTERS = {MODEL_FILTER: (".molstudio", False)}
+CONFIG_FILTERS = {CONFIG_FILTER: (".toml", False)}
 TABLE_FILTER = "Compound tables (*.csv *.tsv *.txt *.xlsx *.sdf *.sd *.smi)"
 EXPORT_FILTERS = {
     "CSV (*.csv)": (".csv", False),
     "Excel workbook (*.xlsx)": (".xlsx", False),
     "Excel workbook with structure images (*.xlsx)": (".xlsx", True),
-    "SDF (*.sdf)": (".sdf", False),
-    "Tab-separated text (*.tsv)": (".tsv", False),
+    "SDF (*.sdf *.sd)": (".sdf", False),
+    "Tab-separated text (*.tsv *.txt)": (".tsv", False),
+    "SMILES and names (*.smi)": (".smi", False),
 }
 
 
@@ -92,16 +97,51 @@ def _stem(tab: DataTab) -> str:
     return tab.source.stem if tab.source is not None else tab.title.lower().replace(" ", "_")
 
 
+@dataclass(frozen=True)
+class SaveTarget:
+    """Where the user chose to save, and whether the chosen format embeds structure images."""
+
+    path: Path
+    images: bool = False
+
+
+def ask_save_target(window: MainWindow, caption: str, default: Path,
+                    filters: dict[str, tuple[str, bool]]) -> SaveTarget | None:
+    """A save dialog; the chosen filter's suffix is added unless the name ends in one the filters list.
+
+    ``filters`` maps a filter text (``"CSV (*.csv)"``) to its suffix and whether it embeds
+    images. None when cancelled.
+    """
+    path, chosen = QFileDialog.getSaveFileName(window, caption, str(default), ";;".join(filters))
+    if not path:
+        return None
+    suffix, images = filters.get(chosen, next(iter(filters.values())))
+    known = {s.lower() for text in filters for s in re.findall(r"\*(\.\w+)", text)}
+    out = Path(path)
+    return SaveTarget(out if out.suffix.lower() in known else Path(path + suffix), images)
+
+
+def save_dialog(window: MainWindow, caption: str, default: Path, filters: dict[str, tuple[str, bool]],
+                write: Callable[[SaveTarget], Any], failure: str, done: str = "") -> SaveTarget | None:
+    """Ask where to save, then ``write`` there (atomically, in core); a problem goes to ``show_error``.
+
+    ``done`` is the status-bar message after a successful write, with ``{path}`` filled in.
+    Returns the target written (None if cancelled or failed).
+    """
+    target = ask_save_target(window, caption, default, filters)
+    if target is None or not _guarded(window, failure, lambda: write(target)):
+        return None
+    if done:
+        window.statusBar().showMessage(done.format(path=target.path), 10000)
+    return target
+
+
 def save_model_dialog(window: MainWindow) -> None:
     tab = _model_tab(window)
-    if tab is None:
-        return
-    default = str(Path(_folder(tab), f"{_stem(tab)}.molstudio"))
-    path, _ = QFileDialog.getSaveFileName(window, "Save model", default, MODEL_FILTER)
-    if path:
-        path = path if path.endswith(".molstudio") else path + ".molstudio"
-        if _guarded(window, "Could not save the model", lambda: tab.training.save_model(Path(path))):
-            window.statusBar().showMessage(f"Model saved to {path}", 8000)
+    if tab is not None:
+        save_dialog(window, "Save model", Path(_folder(tab), f"{_stem(tab)}.molstudio"), MODEL_FILTERS,
+                    lambda target: tab.training.save_model(target.path), "Could not save the model",
+                    "Model saved to {path}")
 
 
 def open_model_dialog(window: MainWindow) -> None:
@@ -121,14 +161,11 @@ def predict_this_table(window: MainWindow) -> None:
 
 def export_config_dialog(window: MainWindow) -> None:
     tab = _tab(window)
-    if tab is None:
-        return
-    default = str(Path(_folder(tab), f"{_stem(tab)}_run.toml"))
-    path, _ = QFileDialog.getSaveFileName(window, "Export run configuration", default, CONFIG_FILTER)
-    if path:
-        path = path if path.endswith(".toml") else path + ".toml"
-        if _guarded(window, "Could not export the run configuration", lambda: tab.training.export_run_config(Path(path))):
-            window.statusBar().showMessage(f"Run configuration written to {path} (molstudio-cli train --config)", 10000)
+    if tab is not None:
+        save_dialog(window, "Export run configuration", Path(_folder(tab), f"{_stem(tab)}_run.toml"), CONFIG_FILTERS,
+                    lambda target: tab.training.export_run_config(target.path),
+                    "Could not export the run configuration",
+                    "Run configuration written to {path} (molstudio-cli train --config)")
 
 
 def import_config_dialog(window: MainWindow) -> None:
@@ -147,13 +184,10 @@ def export_dialog(window: MainWindow) -> None:
     if not tab.is_loaded:
         window.show_error("Still reading", f"{tab.title} is still being read; export it once it is in.")
         return
-    default = str(Path(_folder(tab), f"{_stem(tab)}_predictions.csv"))
-    path, chosen = QFileDialog.getSaveFileName(window, "Export table with predictions", default, ";;".join(EXPORT_FILTERS))
-    if not path:
-        return
-    suffix, images = EXPORT_FILTERS.get(chosen, (".csv", False))
-    out = Path(path) if Path(path).suffix else Path(path + suffix)
-    export_table(window, tab, out, images=images)
+    # the write runs in the background; export_table reports its end and its problems itself
+    save_dialog(window, "Export table with predictions", Path(_folder(tab), f"{_stem(tab)}_predictions.csv"),
+                EXPORT_FILTERS, lambda target: export_table(window, tab, target.path, images=target.images),
+                "Could not export")
 
 
 def export_table(window: MainWindow, tab: DataTab, path: Path, images: bool = False) -> None:
@@ -182,12 +216,10 @@ def predict_file_dialog(window: MainWindow) -> None:
     source, _ = QFileDialog.getOpenFileName(window, "Predict compounds in a file", _folder(tab), TABLE_FILTER)
     if not source:
         return
-    default = str(Path(source).with_name(f"{Path(source).stem}_predictions.csv"))
-    out, chosen = QFileDialog.getSaveFileName(window, "Save predictions as", default, ";;".join(EXPORT_FILTERS))
-    if out:
-        suffix, images = EXPORT_FILTERS.get(chosen, (".csv", False))
-        out_path = Path(out) if Path(out).suffix else Path(out + suffix)
-        predict_file(window, tab.training.model, Path(source), out_path, images=images)
+    model = tab.training.model
+    save_dialog(window, "Save predictions as", Path(source).with_name(f"{Path(source).stem}_predictions.csv"),
+                EXPORT_FILTERS, lambda target: predict_file(window, model, Path(source), target.path, target.images),
+                "Prediction failed")
 
 
 def predict_file(window: MainWindow, model: Any, source: Path, out: Path, images: bool = False) -> None:

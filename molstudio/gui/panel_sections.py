@@ -91,10 +91,8 @@ class TargetSection(QGroupBox):
         self.task.currentIndexChanged.connect(lambda *_: self.changed.emit())
         self.detected = QLabel()
         self.detected.setStyleSheet("color: palette(placeholder-text);")
-        row = QHBoxLayout()
-        row.addWidget(self.task, 1)
-        row.addWidget(self.detected)
-        form.addRow("Task:", row)
+        form.addRow("Task:", self.task)
+        form.addRow("", self.detected)  # under the choice: the panel stays narrow
         self._frame: pd.DataFrame | None = None
 
     def set_table(self, frame: pd.DataFrame, roles: "ColumnRoles") -> None:

@@ -35,9 +35,9 @@ INT_MAX = 2**31 - 1
 _LADDER = (1.0, 2.0, 5.0)
 
 
-def param_tooltip(param: Param, title: str | None = None) -> str:
+def param_tooltip(param: Param) -> str:
     """Rich-text tooltip: title, help, allowed range and default."""
-    lines = [f"<b>{html.escape(title or param.title, quote=False)}</b> <code>{param.name}</code>"]
+    lines = [f"<b>{html.escape(param.title, quote=False)}</b> <code>{param.name}</code>"]
     if param.help:
         lines.append(html.escape(param.help, quote=False))
     extra = []
@@ -215,8 +215,6 @@ class ParamForm(QWidget):
         The parameters to edit.
     names
         Only these parameters, in this order (default: all).
-    titles
-        Display titles that override :attr:`Param.title`.
     overrides
         Ready-made editor widgets for some parameters (e.g. a device drop-down).
     """
@@ -227,7 +225,6 @@ class ParamForm(QWidget):
         self,
         schema: Schema,
         names: list[str] | None = None,
-        titles: dict[str, str] | None = None,
         overrides: dict[str, QWidget] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -237,16 +234,13 @@ class ParamForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.editors: dict[str, ParamEditor] = {}
-        titles = titles or {}
         overrides = overrides or {}
         params = [schema.get(n) for n in names] if names is not None else list(schema)
         for param in params:
             if param is None:
                 continue
             editor = ParamEditor(param, self.changed.emit, overrides.get(param.name))
-            title = titles.get(param.name, param.title)
-            editor.widget.setToolTip(param_tooltip(param, title))
-            label = QLabel(title + ":")
+            label = QLabel(param.title + ":")
             label.setToolTip(editor.widget.toolTip())
             label.setBuddy(editor.widget)
             layout.addRow(label, editor.widget)

@@ -22,6 +22,7 @@ POINT_COLOUR = (0, 114, 178, 170)
 SELECT_COLOUR = "#CC0066"
 FOREGROUND = "#333333"
 Describe = Callable[[int, float, float], str]
+LOSS_HINT = "Press <b>▶ Train</b>: the training and validation loss of every epoch is drawn here."
 
 
 def make_plot(x_label: str, y_label: str) -> pg.PlotWidget:
@@ -60,30 +61,48 @@ def header(title: str) -> QLabel:
     return label
 
 
-def corner_text(plot: pg.PlotWidget, corner: str = "top-left") -> pg.TextItem:
+class CornerText(pg.TextItem):
+    """A text box pinned to a corner of a plot's view; lines wrap when the plot is narrower."""
+
+    def __init__(self, vb: pg.ViewBox, bottom_right: bool) -> None:
+        super().__init__(anchor=(1, 1) if bottom_right else (0, 0), color=FOREGROUND,
+                         fill=pg.mkBrush(255, 255, 255, 235), border=pg.mkPen("#bbbbbb"))
+        self._vb, self._bottom_right = vb, bottom_right
+        self.setParentItem(vb)
+        vb.sigResized.connect(lambda *_: self.place())
+        self.place()
+
+    def setHtml(self, html: str) -> None:  # noqa: N802 (pyqtgraph name)
+        super().setHtml(html)
+        self.place()
+
+    def place(self) -> None:
+        """Wrap the text to the view's width and move it to its corner."""
+        rect = self._vb.boundingRect()
+        room = max(rect.width() - 12, 80.0)
+        self.setTextWidth(-1)
+        if self.textItem.boundingRect().width() > room:
+            self.setTextWidth(room)
+        self.setPos(rect.width() - 6, rect.height() - 6) if self._bottom_right else self.setPos(6, 6)
+
+
+def corner_text(plot: pg.PlotWidget, corner: str = "top-left") -> CornerText:
     """A text box pinned to a corner of the plot area (not to data coordinates).
 
     ``corner`` is "top-left" or "bottom-right" (for curves that crowd the top left, as ROC curves do).
     """
-    bottom_right = corner == "bottom-right"
-    text = pg.TextItem(anchor=(1, 1) if bottom_right else (0, 0), color=FOREGROUND,
-                       fill=pg.mkBrush(255, 255, 255, 235), border=pg.mkPen("#bbbbbb"))
-    vb = plot.getPlotItem().getViewBox()
-    text.setParentItem(vb)
-
-    def place() -> None:
-        rect = vb.boundingRect()
-        text.setPos(rect.width() - 6, rect.height() - 6) if bottom_right else text.setPos(6, 6)
-
-    vb.sigResized.connect(lambda *_: place())
-    place()
-    return text
+    return CornerText(plot.getPlotItem().getViewBox(), corner == "bottom-right")
 
 
 def add_legend(plot: pg.PlotWidget) -> pg.LegendItem:
     """A legend in the top-right corner on an opaque white card (the user can drag it away)."""
     return plot.getPlotItem().addLegend(offset=(-10, 10), labelTextColor=FOREGROUND,
                                         brush=pg.mkBrush(255, 255, 255, 240), pen=pg.mkPen("#cccccc"))
+
+
+def key_text(entries: Sequence[tuple[str, str, str]]) -> str:
+    """Rich text of a plot's key: ``(name, colour, symbol)`` per entry, on one line."""
+    return " &nbsp; ".join(f"<span style='color:{colour}'>{symbol}</span>&nbsp;{name}" for name, colour, symbol in entries)
 
 
 class LossPlot(QWidget):
@@ -102,11 +121,17 @@ class LossPlot(QWidget):
         self.log_scale.toggled.connect(lambda on: self.plot.getPlotItem().setLogMode(y=on))
         top.addWidget(self.log_scale)
         layout.addLayout(top)
+        # the key sits above the plot: inside it, a rising validation loss would run under it
+        self.key = QLabel(key_text([("training", TRAIN_COLOUR, "━"), ("validation", VAL_COLOUR, "━"),
+                                    ("best epoch", BEST_COLOUR, "★")]))
+        self.key.setWordWrap(True)
+        self.key.setStyleSheet(f"color: {FOREGROUND};")
+        self.key.setToolTip("The star marks the best epoch: the model of that epoch is the one kept.")
+        layout.addWidget(self.key)
         self.plot = make_plot("Epoch", "Loss")
         layout.addWidget(self.plot, 1)
         item = self.plot.getPlotItem()
-        add_legend(self.plot)
-        self.train_curve = item.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=2), name="training")
+        self.train_curve = item.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=2), name="training", connect="finite")
         self.val_curve = item.plot([], [], pen=pg.mkPen(VAL_COLOUR, width=2), name="validation", connect="finite")
         self.best_point = item.plot([], [], pen=None, symbol="star", symbolSize=16, symbolPen=pg.mkPen("w"),
                                     symbolBrush=pg.mkBrush(BEST_COLOUR), name="best epoch")
@@ -114,21 +139,33 @@ class LossPlot(QWidget):
                                          pen=pg.mkPen(BEST_COLOUR, width=1.5, style=Qt.PenStyle.DashLine))
         self.best_line.setVisible(False)
         item.addItem(self.best_line, ignoreBounds=True)
-        self._epochs: list[int] = []
+        self.hint = corner_text(self.plot)
+        self.hint.setHtml(LOSS_HINT)
+        self._epochs: list[float] = []  # NaN between the networks of an ensemble: no line joins them
         self._train: list[float] = []
         self._val: list[float] = []
         self._best = 0
+        self._member, self._segment = 0, 0  # the network being trained; where its points start
         self._dirty = False
 
     def reset(self, loss_name: str = "Loss") -> None:
         """Empty the plot for a new run; ``loss_name`` labels the y axis."""
         self._epochs, self._train, self._val, self._best = [], [], [], 0
+        self._member, self._segment = 0, 0
         self.plot.getPlotItem().setLabel("left", loss_name, color=FOREGROUND)
         self._dirty = True
         self.refresh()
 
-    def add(self, epoch: int, train_loss: float, val_loss: float | None, best_epoch: int) -> None:
-        """Record one epoch (drawn at the next :meth:`refresh`)."""
+    def add(self, epoch: int, train_loss: float, val_loss: float | None, best_epoch: int, member: int = 0) -> None:
+        """Record one epoch of network ``member`` of an ensemble (drawn at the next :meth:`refresh`).
+
+        Each network's curves start again at epoch 1, drawn over the earlier networks'.
+        """
+        if member != self._member and self._epochs:
+            for values in (self._epochs, self._train, self._val):
+                values.append(np.nan)
+            self._segment = len(self._epochs)
+        self._member = member
         self._epochs.append(epoch)
         self._train.append(train_loss)
         self._val.append(np.nan if val_loss is None else val_loss)
@@ -143,20 +180,23 @@ class LossPlot(QWidget):
         self.refresh()
 
     def epoch_count(self) -> int:
-        return len(self._epochs)
+        """Epochs drawn (of every network of an ensemble)."""
+        return int(np.isfinite(np.asarray(self._epochs, dtype=float)).sum())
 
     def refresh(self) -> None:
         """Push the recorded epochs to the plot items, if anything changed."""
         if not self._dirty:
             return
         self._dirty = False
+        self.hint.setVisible(not self._epochs)
         x = np.asarray(self._epochs, dtype=float)
         self.train_curve.setData(x, np.asarray(self._train, dtype=float))
         val = np.asarray(self._val, dtype=float)
         has_val = bool(np.isfinite(val).any())
         self.val_curve.setData(x if has_val else [], val if has_val else [])
-        if self._best and self._best in self._epochs:
-            i = self._epochs.index(self._best)
+        current = self._epochs[self._segment:]
+        if self._best and self._best in current:
+            i = self._segment + current.index(self._best)
             y = val[i] if has_val else self._train[i]
             self.best_point.setData([self._best], [y])
             self.best_line.setValue(self._best)
@@ -221,8 +261,9 @@ class ScatterPlot(QWidget):
         else:
             self.identity.setData([], [])
 
-    def clear(self, title: str = "Predicted vs measured") -> None:
-        self.set_points(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), title, "")
+    def clear(self, title: str = "Predicted vs measured", hint: str = "") -> None:
+        """No points; ``hint`` (HTML) says what will be drawn here."""
+        self.set_points(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), title, hint)
         self.marker.setData([], [])
 
     def count(self) -> int:

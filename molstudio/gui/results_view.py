@@ -23,6 +23,11 @@ from molstudio.gui.plots import Describe, ScatterPlot
 from molstudio.gui.run_status import metric_text
 
 
+SCATTER_HINT = ("Press <b>▶ Train</b>: each compound of the validation set is drawn here, predicted "
+                "against measured, while the network learns; the test set when training ends.")
+ROC_HINT = "Press <b>▶ Train</b>: the ROC curve of the validation set is drawn here."
+
+
 @dataclass
 class ShownSet:
     which: str  # "Validation" or "Test"
@@ -79,8 +84,8 @@ class ResultsView(QWidget):
             w.setVisible(len(targets) > 1)
         self.stack.setCurrentIndex(1 if task == "classification" else 0)
         waiting = "Validation set: waiting for the first epoch" if targets else "Predicted vs measured"
-        self.scatter.clear(waiting)
-        self.roc.clear("ROC curve: waiting for the first epoch" if targets else "ROC curve")
+        self.scatter.clear(waiting, "" if targets else SCATTER_HINT)
+        self.roc.clear("ROC curve: waiting for the first epoch" if targets else "ROC curve", "" if targets else ROC_HINT)
         self.confusion.set_matrix(np.zeros((2, 2), dtype=int), ["0", "1"], "Confusion matrix", "")
 
     def show_set(self, which: str, rows: np.ndarray, true: np.ndarray, pred: np.ndarray,

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +33,29 @@ from molstudio.core.io import LoadReport, RowProblem
 
 STRUCTURE, ID, TARGET, DESCRIPTOR, IGNORED = "Structure", "ID", "Target", "Descriptor", "—"
 MAX_LISTED = 5000  # a list of more problem rows helps nobody; the count says the rest
+
+
+class ProblemList(QListWidget):
+    """The problem rows; when there are none, a line in the empty list says so."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.placeholder = ""
+
+    def set_placeholder(self, text: str) -> None:
+        self.placeholder = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        super().paintEvent(event)
+        if self.count() or not self.placeholder:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        area = self.viewport().rect().adjusted(8, 8, -8, -8)
+        painter.drawText(area, int(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+                         | int(Qt.TextFlag.TextWordWrap), self.placeholder)
+        painter.end()
 
 
 def role_of(column: str, roles: ColumnRoles) -> str:
@@ -107,7 +131,7 @@ class RolesPanel(QWidget):
         self.warnings = QLabel("")
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #8a5300;")
-        self.problems = QListWidget()
+        self.problems = ProblemList()
         self.problems.setWordWrap(True)
         self.problems.setToolTip("Click a row to show it in the table.")
         self.problems.itemClicked.connect(self._on_problem_clicked)
@@ -166,6 +190,9 @@ class RolesPanel(QWidget):
         if not problems:
             text = "no problem rows" if not checking else "checking structures…"
             self.report_title.setText(f"<b>Load report</b>: {text}")
+            drawn = ", every structure can be drawn" if self._structure_name() else ""
+            self.problems.set_placeholder("Checking that every structure can be read…" if checking
+                                          else f"No problems: every row was read{drawn}.")
         else:
             extra = f", {more:,} not listed" if more > 0 else ""
             self.report_title.setText(f"<b>Load report</b>: {len(problems):,} problem rows{extra}{state}")

@@ -36,10 +36,11 @@ from molstudio.gui.run_status import METRIC_NAMES, clock, metric_text
 
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 SECOND_METRIC = {"regression": "r2", "classification": "mcc"}
-COLUMNS = ("#", "Architecture", "Hyperparameters", "Epochs (best)", "Metric", "Training", "Validation", "Test",
-           "Test R² / MCC", "Time", "Target", "Features")
-SETTINGS_COLUMN = 2
-STOPPED = {"completed": "all epochs", "early_stopping": "early stop", "cancelled": "stopped"}
+# the figures come first, the long settings text last: nothing to compare is scrolled out of view
+COLUMNS = ("#", "Architecture", "Metric", "Training", "Validation", "Test", "Test R² / MCC", "Epochs",
+           "Time", "Target", "Features", "Settings")
+SETTINGS_COLUMN = len(COLUMNS) - 1
+STOPPED = {"completed": "", "early_stopping": " · early stop", "cancelled": " · stopped"}
 
 
 class SortItem(QTableWidgetItem):
@@ -85,12 +86,14 @@ class RunRecord:
                 parts.append(f"{label} {value:g}" if isinstance(value, float) else f"{label} {value}")
         t = self.config.resolved_training()
         parts.append(f"{t['optimizer']} lr {t['lr']:g}")
+        if int(t.get("ensemble", 1)) > 1:
+            parts.append(f"ensemble of {t['ensemble']}")
         return " · ".join(p for p in parts if p)
 
     def label(self) -> str:
         hidden = self.config.resolved_hparams().get("hidden_sizes")
         extra = f" {','.join(map(str, hidden))}" if isinstance(hidden, list) else ""
-        return f"#{self.number} {self.config.model}{extra}"
+        return f"#{self.number} {self.config.model}{extra} lr {self.config.resolved_training()['lr']:g}"
 
 
 class RunHistory(QWidget):
@@ -116,6 +119,7 @@ class RunHistory(QWidget):
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(SETTINGS_COLUMN, QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(SETTINGS_COLUMN, 260)
         self.table.setSortingEnabled(True)
         self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
@@ -160,15 +164,14 @@ class RunHistory(QWidget):
         cells: list[tuple[str, Any]] = [
             (str(record.number), record.number),
             (record.config.model, None),
-            (record.settings_text(), None),
-            (f"{record.epochs_run} ({record.best_epoch}) {STOPPED.get(record.stopped, record.stopped)}",
-             record.epochs_run),
             (METRIC_NAMES.get(primary, primary), None),
             *[(metric_text(m.get(s, {}).get(primary)), m.get(s, {}).get(primary)) for s in ("train", "val", "test")],
             (metric_text(m.get("test", {}).get(second)), m.get("test", {}).get(second)),
+            (f"{record.epochs_run}, best {record.best_epoch}{STOPPED.get(record.stopped, '')}", record.epochs_run),
             (clock(record.seconds), record.seconds),
             (", ".join(record.config.targets), None),
             (", ".join(str(f) for f in record.config.features), None),
+            (record.settings_text(), None),
         ]
         for col, (text, sort_value) in enumerate(cells):
             item = SortItem(text)

@@ -65,8 +65,18 @@ class ProgressLine(QProgressBar):
         self._stage = ""
         self._epoch_times: list[float] = []
         self._epoch = (0, 0)
+        self._network = (0, 1)  # which network of an ensemble is trained, of how many
         self._note = ""
         self.idle("Ready")
+
+    def setFormat(self, text: str) -> None:  # noqa: N802 (Qt name)
+        """The text on the bar; also its tooltip, in full, for when the bar is too narrow for it."""
+        super().setFormat(text)
+        self.setToolTip(text)
+
+    def text(self) -> str:  # Qt override: what the bar draws, cut with "…" to fit (never wrapped)
+        room = self.contentsRect().width() - 2 * self.fontMetrics().averageCharWidth()
+        return self.fontMetrics().elidedText(super().text(), Qt.TextElideMode.ElideRight, max(room, 0))
 
     def idle(self, text: str) -> None:
         self._tick.stop()
@@ -77,6 +87,7 @@ class ProgressLine(QProgressBar):
     def start(self) -> None:
         self._started = time.monotonic()
         self._epoch_times, self._epoch, self._stage, self._note = [], (0, 0), "Starting", ""
+        self._network = (0, 1)
         self.setRange(0, 0)  # busy until the first report
         self._tick.start()
         self._update_text()
@@ -93,8 +104,10 @@ class ProgressLine(QProgressBar):
     def epoch(self, report: EpochReport) -> None:
         self._epoch_times.append(time.monotonic())
         self._epoch = (report.epoch, report.epochs)
-        self.setRange(0, report.epochs)
-        self.setValue(report.epoch)
+        self._network = (report.member, max(report.members, 1))
+        member, members = self._network
+        self.setRange(0, report.epochs * members)
+        self.setValue(member * report.epochs + report.epoch)
         self._update_text()
 
     def stopping(self) -> None:
@@ -103,13 +116,14 @@ class ProgressLine(QProgressBar):
         self._update_text()
 
     def remaining(self) -> float | None:
-        """Seconds left if every remaining epoch runs (early stopping may end sooner)."""
+        """Seconds left if every remaining epoch runs, of every network (early stopping may end sooner)."""
         done, total = self._epoch
+        member, members = self._network
         times = self._epoch_times
         if len(times) < 2 or not total:
             return None
         per_epoch = (times[-1] - times[0]) / (len(times) - 1)
-        return per_epoch * (total - done)
+        return per_epoch * (total - done + (members - member - 1) * total)
 
     def finish(self, text: str) -> None:
         self._tick.stop()
@@ -126,7 +140,9 @@ class ProgressLine(QProgressBar):
             return
         left = self.remaining()
         eta = f" · about {clock(left)} left" if left is not None and not self._note else ""
-        self.setFormat(f"{self._note}Epoch {done} / {total} · {elapsed} elapsed{eta}")
+        member, members = self._network
+        network = f"Network {member + 1} of {members} · " if members > 1 else ""
+        self.setFormat(f"{self._note}{network}Epoch {done} / {total} · {elapsed} elapsed{eta}")
 
 
 class MetricsTable(QTableWidget):

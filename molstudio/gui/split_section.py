@@ -1,22 +1,26 @@
 """The split section of the training panel: method, sizes and the compound counts, live.
 
 Counts come from :func:`molstudio.core.splits.make_split` on the rows that have a
-target value. A scaffold split of a large table takes seconds (every structure's
-Murcko scaffold), so it is counted in the background :class:`~molstudio.gui.worker.Worker`.
+target value, always computed in the background (:mod:`molstudio.gui.split_counts`
+through the window's :class:`~molstudio.gui.jobs.JobRunner`): reading the targets of a
+large table and a scaffold split take seconds. One count runs at a time; settings
+changed meanwhile are counted when it ends, and only the latest settings' counts are
+shown. "counting…" appears when a count takes longer than :data:`COUNTING_DELAY_MS`.
 """
 
 from __future__ import annotations
 
 import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 reference-count guard, first)
 
+import html
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from molstudio.core.errors import MolStudioError
+from molstudio.gui.jobs import JobRunner
+from molstudio.gui.split_counts import CountRequest, SplitCounts, count_job
 from molstudio.gui.worker import Worker
 
 SPLITS = (
@@ -25,8 +29,8 @@ SPLITS = (
     ("stratified", "Stratified by class"),
     ("column", "From a column of the table"),
 )
-SCAFFOLD_NOW = 300  # up to this many compounds, scaffolds are counted at once
-SCAFFOLD_LIMIT = 20000  # above this, the counts shown are the requested shares
+COUNTING_DELAY_MS = 150  # a quicker count replaces the old numbers without a "counting…" flash
+COUNTING = "<span style='color:palette(placeholder-text)'><i>counting…</i></span>"
 NOTE = "Rows with a target value; rows whose structure cannot be read are set aside when training starts."
 
 
@@ -75,8 +79,13 @@ class SplitSection(QGroupBox):
         self._structure: str | None = None
         self._targets: list[str] = []
         self._task = "regression"
-        self._worker: Worker | None = None
-        self._again = False
+        self.jobs = JobRunner(self)
+        self._worker: Worker | None = None  # the count running now
+        self._counting: CountRequest | None = None  # what it counts
+        self._wanted: CountRequest | None = None  # the latest settings; only their counts are shown
+        self._shown: CountRequest | None = None
+        self._counting_note = QTimer(self, singleShot=True, interval=COUNTING_DELAY_MS)
+        self._counting_note.timeout.connect(self._show_counting)
         self._changed()
 
     def _percent(self, tip: str) -> QSpinBox:
@@ -123,14 +132,15 @@ class SplitSection(QGroupBox):
         self._timer.start()
 
     def shutdown(self) -> None:
-        """Wait for a background count (the window is closing)."""
+        """Stop counting and wait for the background count (the window is closing)."""
         self._timer.stop()
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker.wait(30000)
-            self._release(self._worker)
+        self._counting_note.stop()
+        self._wanted = None
+        self.jobs.shutdown()
+        self._worker = None
 
     def is_counting(self) -> bool:
+        """Whether a count runs in the background now."""
         return self._worker is not None
 
     def _changed(self, *_: Any) -> None:
@@ -147,65 +157,56 @@ class SplitSection(QGroupBox):
 
     # ---- counts ---------------------------------------------------------------------
     def update_counts(self) -> None:
-        """Show how many compounds each set gets (through :func:`molstudio.core.splits.make_split`)."""
-        from molstudio.core.dataset import parse_targets
-        from molstudio.core.splits import make_split
-
+        """Count the compounds of each set for the current settings, in the background."""
         if self._frame is None or not self._targets:
+            self._wanted = None
+            self._counting_note.stop()
             self.counts.setText("Open a table and choose a target to see the split.")
             return
-        frame, method = self._frame, self.method_value()
-        try:
-            y, _ = parse_targets(frame, self._targets, self._task)
-            rows = np.flatnonzero(~np.isnan(y).all(axis=1))
-            about = ""
-            kwargs: dict[str, Any] = {"labels": y[rows]} if self._task == "classification" else {}
-            if method == "scaffold":
-                if len(rows) > SCAFFOLD_LIMIT or not self._structure:
-                    method, about = "random", "about "
-                else:
-                    kwargs["smiles"] = frame[self._structure].iloc[rows].astype(str).tolist()
-            if method == "column":
-                kwargs["column"] = frame[self.column.currentText()].iloc[rows].astype(str).to_numpy()
-            args = (len(rows), method, self.sizes(), self.seed.value())
-            if method == "scaffold" and len(rows) > SCAFFOLD_NOW:
-                self._count_in_background(args, kwargs)
-                return
-            self._show(make_split(*args, **kwargs), about)
-        except (MolStudioError, KeyError) as exc:
-            self._show_error(str(exc))
-
-    def _count_in_background(self, args: tuple, kwargs: dict[str, Any]) -> None:
-        from molstudio.core.splits import make_split
-
+        method = self.method_value()
+        request = CountRequest(
+            self._frame, tuple(self._targets), self._task, method, self.sizes(), self.seed.value(),
+            self.column.currentText() if method == "column" else "", self._structure)
+        if request.same_as(self._wanted):
+            return  # counted, or being counted, already
+        self._wanted = request
+        if not self._counting_note.isActive():
+            self._counting_note.start()
         if self._worker is not None:
-            self._again = True  # the settings changed while counting: count again afterwards
-            return
-        self.counts.setText("Counting the compounds of each scaffold…")
-        worker = Worker(lambda cancel: make_split(*args, **kwargs))
-        worker.report.connect(lambda split: self._show(split, ""))
-        worker.failed.connect(self._show_error)
-        worker.finished.connect(lambda: self._release(worker))
-        self._worker = worker
-        worker.start()
+            self._worker.cancel()  # stale: ends at its next check; the latest settings follow
+        else:
+            self._start(self._wanted)
 
-    def _release(self, worker: Worker) -> None:
-        if self._worker is not worker:
-            return
-        worker.wait(5000)
+    def _start(self, request: CountRequest) -> None:
+        self._counting = request
+        self._worker = self.jobs.start(
+            "count", count_job(request),
+            lambda counts: self._show(counts) if request is self._wanted else None,
+            lambda message: self._show_error(message) if request is self._wanted else None,
+            self._count_ended)
+
+    def _count_ended(self) -> None:
         self._worker = None
-        worker.deleteLater()
-        if self._again:
-            self._again = False
-            self.schedule()
+        if self._wanted is not None and self._wanted is not self._counting:
+            self._start(self._wanted)
 
-    def _show(self, split: Any, about: str) -> None:
-        c = split.counts()
-        text = (f"<b>{about}{c['train']:,}</b> training · <b>{c['val']:,}</b> validation · "
-                f"<b>{c['test']:,}</b> test compounds")
-        if split.warnings:
-            text += "<br><span style='color:#a15c00'>" + "<br>".join(split.warnings[:3]) + "</span>"
+    def _show_counting(self) -> None:
+        if self._wanted is not None and self._shown is not self._wanted:
+            self.counts.setText(COUNTING)
+
+    def _show(self, counts: SplitCounts) -> None:
+        self._shown = self._wanted
+        self._counting_note.stop()
+        about = "about " if counts.approximate else ""
+        text = (f"<b>{about}{counts.train:,}</b> training · <b>{counts.val:,}</b> validation · "
+                f"<b>{counts.test:,}</b> test compounds")
+        if counts.warnings:
+            notes = "<br>".join(html.escape(w) for w in counts.warnings[:3])
+            text += f"<br><span style='color:#a15c00'>{notes}</span>"
         self.counts.setText(text)
 
     def _show_error(self, message: str) -> None:
-        self.counts.setText(f"<span style='color:#b00020'>{message}</span>")
+        self._shown = self._wanted
+        self._counting_note.stop()
+        text = html.escape(message).replace("\n", "<br>")
+        self.counts.setText(f"<span style='color:#b00020'>{text}</span>")

@@ -34,13 +34,40 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
-def display_text(value: Any) -> str:
-    """A cell as a chemist reads it: no "nan", no "1.0" for a 0/1 label, 6 significant digits."""
+PREDICTED_SUFFIXES = ("_predicted", "_uncertainty")  # shown as precisely as the measured column
+PREDICTION_DECIMALS = 3  # a probability, or a prediction of a column that is not in the table
+
+
+def display_text(value: Any, decimals: int | None = None) -> str:
+    """A cell as a chemist reads it: no "nan", no "1.0" for a 0/1 label, 6 significant digits.
+
+    ``decimals`` fixes the digits after the point instead (a predicted value).
+    """
     if value is None or value is pd.NA:
         return ""
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6g}"
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return ""
+        return f"{value:.{decimals}f}" if decimals is not None and abs(value) < 1e6 else f"{value:.6g}"
     return str(value)
+
+
+def prediction_decimals(frame: pd.DataFrame, column: str, sample: int = 2000) -> int:
+    """Digits after the point for a prediction column: those of the measured values it predicts.
+
+    ``pIC50_predicted`` next to ``pIC50`` written as 5.51 shows 5.78, not 5.77578
+    (at least 1, at most 4 digits); other prediction columns get :data:`PREDICTION_DECIMALS`.
+    """
+    measured = next((column.removesuffix(s) for s in PREDICTED_SUFFIXES if column.endswith(s)), None)
+    if measured not in frame.columns or not pd.api.types.is_numeric_dtype(frame[measured].dtype):
+        return PREDICTION_DECIMALS
+    values = pd.to_numeric(frame[measured], errors="coerce").dropna().head(sample)
+    if values.empty:
+        return PREDICTION_DECIMALS
+    written = [f"{float(v):.6g}" for v in values]
+    if any("e" in text for text in written):  # 1e-05: fixed decimals would hide it
+        return PREDICTION_DECIMALS
+    return min(max(max(len(text.partition(".")[2]) for text in written), 1), 4)
 
 
 class FrameModel(QAbstractTableModel):
@@ -58,9 +85,11 @@ class FrameModel(QAbstractTableModel):
         self.show_structures = True
         self.thumb_size = QSize(220, 120)
         self.prediction_columns: list[str] = []
+        self.decimals: dict[str, int] = {}  # fixed digits after the point of float prediction columns
         self._frame = pd.DataFrame()
         self._values: list[np.ndarray] = []
         self._numeric: list[bool] = []
+        self._digits: list[int | None] = []
         self._order = np.arange(0)
         self._rows = np.arange(0)
         self._errors: dict[int, str] | None = None
@@ -78,6 +107,8 @@ class FrameModel(QAbstractTableModel):
         """Show ``frame`` (kept in file order); an earlier sort by a column it has is kept."""
         self.beginResetModel()
         self._frame = frame
+        self.prediction_columns = [c for c in self.prediction_columns if c in frame.columns]
+        self.decimals = {c: d for c, d in self.decimals.items() if c in self.prediction_columns}
         self._cache_columns()
         self._order = np.arange(len(frame))
         self._rows = np.arange(len(frame))
@@ -86,7 +117,6 @@ class FrameModel(QAbstractTableModel):
             self._rows = np.empty_like(self._order)
             self._rows[self._order] = np.arange(len(self._order))
         self._errors = None
-        self.prediction_columns = [c for c in self.prediction_columns if c in frame.columns]
         self.endResetModel()
 
     def set_structure(self, column: str | None, kind: str = "smiles") -> None:
@@ -117,10 +147,15 @@ class FrameModel(QAbstractTableModel):
             first = len(self._frame.columns)
             self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
         self._frame = frame
+        self.prediction_columns = list(dict.fromkeys(self.prediction_columns + names))
+        for name in names:
+            if pd.api.types.is_float_dtype(frame[name].dtype):
+                self.decimals[name] = prediction_decimals(frame, name)
+            else:
+                self.decimals.pop(name, None)
         self._cache_columns()
         if new:
             self.endInsertColumns()
-        self.prediction_columns = list(dict.fromkeys(self.prediction_columns + names))
         self._changed_columns([self._col_index(name) for name in names])
         return names
 
@@ -156,7 +191,7 @@ class FrameModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if is_structure and self.structure_kind == "molblock":
                 return "" if self.show_structures else "MOL block"
-            return display_text(value)
+            return display_text(value, self._digits[col])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if self._numeric[col] else LEFT
         if not is_structure:
@@ -259,6 +294,7 @@ class FrameModel(QAbstractTableModel):
             pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
             for dtype in self._frame.dtypes
         ]
+        self._digits = [self.decimals.get(str(c)) for c in self._frame.columns]
         self._haystack = {}
         self._structure_at = self._col_index(self.structure_column)
 

@@ -38,17 +38,8 @@ if TYPE_CHECKING:
     from molstudio.core.columns import ColumnRoles
 
 SETTINGS_KEY = "training/last_run_config"
-MAIN_TRAINING = ["optimizer", "lr", "batch_size", "epochs", "patience", "weight_decay", "seed", "device"]
-TITLES = {
-    "lr": "Learning rate",
-    "batch_size": "Batch size",
-    "patience": "Early-stopping patience",
-    "weight_decay": "Weight decay",
-    "seed": "Weight seed",
-    "lr_schedule": "Learning-rate schedule",
-    "grad_clip": "Gradient clipping",
-    "amp": "Mixed precision (GPU)",
-}
+# shown at once; the rest of TRAINING_SCHEMA is under "More settings"
+MAIN_TRAINING = ["optimizer", "lr", "batch_size", "epochs", "patience", "weight_decay", "ensemble", "seed", "device"]
 
 
 class TrainPanel(QWidget):
@@ -106,9 +97,9 @@ class TrainPanel(QWidget):
         device = QComboBox()
         for value, label in available_devices():
             device.addItem(label, value)
-        self.training = ParamForm(TRAINING_SCHEMA, names=MAIN_TRAINING, titles=TITLES, overrides={"device": device})
+        self.training = ParamForm(TRAINING_SCHEMA, names=MAIN_TRAINING, overrides={"device": device})
         rest = [n for n in TRAINING_SCHEMA.names() if n not in MAIN_TRAINING]
-        self.advanced = ParamForm(TRAINING_SCHEMA, names=rest, titles=TITLES)
+        self.advanced = ParamForm(TRAINING_SCHEMA, names=rest)
         self.advanced.setVisible(False)
         toggle = QToolButton()
         toggle.setText("More settings")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import pandas as pd
 import torch
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
@@ -125,7 +125,9 @@ class TrainingView(QWidget):
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.panel.sizeHint().width() + 24)
+        self._settings = scroll
+        self._fit_settings_width()
+        self.panel.installEventFilter(self)  # a wider row (a long column name) widens the column
         right = QWidget()
         box = QVBoxLayout(right)
         box.setContentsMargins(6, 0, 0, 0)
@@ -166,6 +168,19 @@ class TrainingView(QWidget):
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(split)
+
+    def _fit_settings_width(self) -> None:
+        """Keep the settings column as wide as its widest row: nothing is cut off at its right edge."""
+        scroll = self._settings
+        width = (self.panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                 + 2 * scroll.frameWidth())
+        if width != scroll.minimumWidth():
+            scroll.setMinimumWidth(width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.panel and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_settings_width()
+        return super().eventFilter(watched, event)
 
     # ---- public API ---------------------------------------------------------------
     @property
@@ -311,7 +326,7 @@ class TrainingView(QWidget):
         if isinstance(report, StageReport):
             self.progress.stage(report)
         elif isinstance(report, EpochReport):
-            self.loss_plot.add(report.epoch, report.train_loss, report.val_loss, report.best_epoch)
+            self.loss_plot.add(report.epoch, report.train_loss, report.val_loss, report.best_epoch, report.member)
             self.progress.epoch(report)
             self._latest = report
             if not self._redraw.isActive():
@@ -345,9 +360,9 @@ class TrainingView(QWidget):
             self.results.show_set("Test", final.test_rows, final.test_true, final.test_pred,
                                   final.metrics.get("test", {}), f" · best epoch {final.best_epoch}")
         ended = ENDED.get(final.stopped, final.stopped)
-        text = (f"{ended} after {final.epochs_run} epochs · kept the model of epoch {final.best_epoch} · "
-                f"{clock(final.seconds.get('total', 0))}")
-        self.progress.finish(text)
+        took = clock(final.seconds.get("total", 0))
+        text = f"{ended} after {final.epochs_run} epochs · kept the model of epoch {final.best_epoch} · {took}"
+        self.progress.finish(f"{ended} after {final.epochs_run} epochs · best epoch {final.best_epoch} · {took}")
         self._runs += 1
         self.history.add(RunRecord(
             number=self._runs, config=final.model.config, task=final.model.task, metrics=final.metrics,

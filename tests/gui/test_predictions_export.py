@@ -72,3 +72,19 @@ def test_predict_file_streams_a_file_in_the_background(window, predicted, qtbot,
     back = io.read_table(out).frame
     assert len(back) == 63 and list(back.columns) == ["compound_id", "smiles", "logp"] + PREDICTED
     assert "63 predictions written" in window.statusBar().currentMessage()
+
+
+def test_predicted_values_read_as_precisely_as_the_measured_ones(window, predicted):
+    from molstudio.gui.table_model import display_text, prediction_decimals
+
+    tab = window.current_tab()
+    measured = [display_text(v) for v in tab.frame["logp"].iloc[:60]]
+    digits = max(len(text.partition(".")[2]) for text in measured)  # logP is written with up to 4 decimals
+    assert prediction_decimals(tab.frame, "logp_predicted") == min(digits, 4)
+    value = tab.frame["logp_predicted"].iloc[0]
+    shown = tab.model.index(tab.model.row_of(0), 3).data()
+    assert shown == f"{value:.{min(digits, 4)}f}"
+    tab.select_position(0)
+    rows = {tab.detail.values.item(i, 0).text(): tab.detail.values.item(i, 1).text()
+            for i in range(tab.detail.values.rowCount())}
+    assert rows["logp_predicted"] == shown  # the compound pane reads like the table

@@ -84,7 +84,8 @@ def test_prediction_columns_are_appended_in_row_order(proxy):
     model.append_columns(predictions)
     assert list(model.frame.columns)[-1] == "pIC50_predicted"
     assert model.frame["pIC50_predicted"].tolist() == [6.0, 5.5, 7.0, 5.1]
-    assert column(proxy, "pIC50_predicted") == ["5.1", "6", "7", "5.5"]  # follows the sort
+    # follows the sort; as many decimals as the measured pIC50 (7.25), so 6 reads 6.00, not 6
+    assert column(proxy, "pIC50_predicted") == ["5.10", "6.00", "7.00", "5.50"]
     model.append_columns(predictions * 2)  # predicting again replaces, never duplicates
     assert list(model.frame.columns).count("pIC50_predicted") == 1
     assert model.frame["pIC50_predicted"].iloc[0] == 12.0
@@ -134,6 +135,8 @@ def test_smarts_filter_keeps_compounds_with_the_substructure(window, open_table,
 def test_an_invalid_smarts_is_marked_and_filters_nothing(window, open_table, compounds_csv):
     tab = open_table(compounds_csv)
     tab.set_smarts_filter("c1ccc(")
-    assert "not a valid SMARTS" in tab.filter_smarts.toolTip()
+    said = "'c1ccc(' is not a valid SMARTS pattern (look around character 6)."
+    assert window.statusBar().currentMessage() == said
+    assert tab.filter_smarts.toolTip().startswith(said) and "(pyridine)" in tab.filter_smarts.toolTip()
     assert tab.filter_smarts.styleSheet()
     assert tab.proxy.rowCount() == 63

@@ -4,11 +4,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
 
 import molstudio.gui.qt_compat  # noqa: F401
 from factories import descriptor_table
@@ -42,7 +44,8 @@ def panel(qtbot):
     qtbot.addWidget(widget)
     frame = descriptor_table(120)
     widget.set_table(frame, detect_roles(frame))
-    return widget
+    yield widget
+    widget.shutdown()  # the split is counted in the background
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ def extra_architecture():
 
 
 def _check_editor(param, widget):
-    assert param.help in widget.toolTip()
+    assert html.escape(param.help, quote=False) in widget.toolTip()  # rich text: "<cls>" is escaped
     if param.type == "int":
         assert isinstance(widget, QSpinBox)
         assert (widget.minimum(), widget.maximum()) == (param.low, min(param.high, 2**31 - 1))
@@ -103,6 +106,21 @@ def test_training_settings_come_from_the_training_schema(panel):
     device = panel.training.widget_for("device")
     assert device.itemData(0) == "auto" and "cpu" in [device.itemData(i) for i in range(device.count())]
     assert "Step size" in panel.training.widget_for("lr").toolTip()
+
+
+def test_training_settings_are_titled_by_the_schema_and_ensemble_size_is_in_view(panel, qtbot):
+    panel.show()
+    qtbot.waitExposed(panel)
+    for form in (panel.training, panel.advanced):
+        for name, editor in form.editors.items():
+            assert form.layout().labelForField(editor.widget).text() == TRAINING_SCHEMA.get(name).title + ":"
+    assert panel.training.layout().labelForField(panel.training.widget_for("lr")).text() == "Learning rate:"
+    ensemble = panel.training.widget_for("ensemble")
+    assert not panel.more_toggle.isChecked() and ensemble.isVisible()  # no click on "More settings" needed
+    assert panel.training.layout().labelForField(ensemble).text() == "Ensemble size:"
+    assert isinstance(ensemble, QSpinBox) and ensemble.value() == 1 and ensemble.minimum() == 1
+    ensemble.setValue(5)
+    assert panel.config().training["ensemble"] == 5
 
 
 def test_changing_the_architecture_rebuilds_the_form_and_keeps_values(panel):
@@ -193,22 +211,100 @@ def test_last_settings_are_remembered(panel, qtbot):
     assert cfg.training["lr"] == pytest.approx(0.02) and cfg.training["epochs"] == 33
 
 
-def test_scaffold_split_is_counted_in_the_background(qtbot, monkeypatch):
+def shown_counts(panel):
+    """The three numbers the split section shows (training, validation, test)."""
+    return [int(s.split("<")[0].replace(",", "").removeprefix("about ")) for s in panel.split.counts.text().split("<b>")[1:4]]
+
+
+def test_scaffold_split_is_counted_in_the_background(qtbot):
     from factories import logp_table
 
-    import molstudio.gui.split_section as split_section
-
-    monkeypatch.setattr(split_section, "SCAFFOLD_NOW", 10)  # 60 compounds count as "large" here
     panel = TrainPanel()
     qtbot.addWidget(panel)
     frame = logp_table()
     panel.set_table(frame, detect_roles(frame))
     panel.split.method.setCurrentIndex(panel.split.method.findData("scaffold"))
     panel.split.update_counts()  # what the debounce timer calls
-    assert panel.split.is_counting() and "Counting" in panel.split.counts.text()
+    assert panel.split.is_counting()
     qtbot.waitUntil(lambda: not panel.split.is_counting() and "training" in panel.split.counts.text(), timeout=10000)
-    numbers = [int(s.split("<")[0].replace(",", "")) for s in panel.split.counts.text().split("<b>")[1:4]]
-    assert sum(numbers) == len(frame)
+    assert sum(shown_counts(panel)) == len(frame)
+    panel.shutdown()
+
+
+@pytest.fixture
+def gated_targets(monkeypatch):
+    """Targets are read only once the test opens the gate; records the threads that read them."""
+    import threading
+
+    import molstudio.gui.split_counts as split_counts
+
+    gate, threads, real = threading.Event(), [], split_counts.parse_targets
+
+    def parse_targets(frame, targets, task, classes=None):
+        threads.append(threading.get_ident())  # current_thread() would leave a dummy Thread behind
+        assert gate.wait(20)
+        return real(frame, targets, task, classes)
+
+    monkeypatch.setattr(split_counts, "parse_targets", parse_targets)
+    return gate, threads
+
+
+def test_a_large_table_is_counted_off_the_gui_thread(qtbot, gated_targets):
+    import threading
+    import time
+
+    gate, threads = gated_targets
+    panel = TrainPanel()
+    qtbot.addWidget(panel)
+    frame = descriptor_table(50_000)
+    panel.set_table(frame, detect_roles(frame))
+    started = time.perf_counter()
+    panel.split.update_counts()
+    assert time.perf_counter() - started < 0.5  # the targets are still being read
+    qtbot.waitUntil(lambda: panel.split.counts.text().endswith("<i>counting…</i></span>"))
+    ticks = []
+    timer = QTimer(interval=10, timeout=lambda: ticks.append(1))
+    timer.start()
+    qtbot.wait(300)
+    timer.stop()
+    assert len(ticks) >= 10 and "counting…" in panel.split.counts.text()  # the window kept working
+    gate.set()
+    qtbot.waitUntil(lambda: "training" in panel.split.counts.text(), timeout=10000)
+    assert shown_counts(panel) == [40_000, 5_000, 5_000]
+    assert threads and threading.main_thread().ident not in threads
+    panel.shutdown()
+
+
+def test_a_quickly_changed_target_shows_only_the_latest_counts(qtbot, monkeypatch):
+    import threading
+
+    import molstudio.gui.split_counts as split_counts
+
+    gate, real = threading.Event(), split_counts.count_split
+
+    def count_split(request, cancel=None):  # ignores Stop: its late result must still not be shown
+        if request.targets == ("y",):
+            assert gate.wait(20)
+        return real(request)
+
+    monkeypatch.setattr(split_counts, "count_split", count_split)
+    frame = descriptor_table(120)
+    frame["sparse"] = frame["y"].where(frame.index < 60)  # measured for half the compounds
+    panel = TrainPanel()
+    qtbot.addWidget(panel)
+    panel.set_table(frame, detect_roles(frame))
+    panel.split.update_counts()
+    qtbot.waitUntil(panel.split.is_counting)
+    shown = []
+    label = panel.split.counts
+    monkeypatch.setattr(label, "setText", lambda text: (shown.append(text), QLabel.setText(label, text)))
+    assert panel.target.set_selected(["sparse"])
+    panel.split.update_counts()
+    gate.set()
+    qtbot.waitUntil(lambda: not panel.split.is_counting() and "training" in label.text(), timeout=10000)
+    qtbot.wait(200)  # the debounce timer fires once more: nothing changes
+    assert shown_counts(panel) == [48, 6, 6]
+    assert not any("96</b> training" in text for text in shown)  # y's late counts never appeared
     panel.shutdown()
 
 
