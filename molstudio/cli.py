@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--descriptor-columns", help="comma-separated numeric columns to use as features")
     t.add_argument("--features", help="e.g. morgan_count,rdkit2d or 'morgan_bits(radius=3,size=1024)'")
     t.add_argument("--standardize", action="store_true", help="standardize structures (salts, charges)")
-    t.add_argument("--model", help="architecture (see 'molstudio-cli models')")
+    t.add_argument("--model", help="architecture (see 'molstudio-cli models'); without --model and --features, the recommended model for the table")
     t.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                    help="any hyperparameter or training setting, e.g. hidden_sizes=16,16 lr=0.01")
     t.add_argument("--split", help="random | scaffold | stratified | column:NAME")

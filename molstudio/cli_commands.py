@@ -10,9 +10,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import pandas as pd
+
 from molstudio.core import io
 from molstudio.core.bundle import load_model, read_manifest, save_model
+from molstudio.core.columns import detect_roles
 from molstudio.core.dataset import resolve_config
+from molstudio.core.recommend import apply_recommended
 from molstudio.core.config import TRAINING_SCHEMA, RunConfig, load_config
 from molstudio.core.errors import MolStudioError
 from molstudio.core.models import MODELS
@@ -48,8 +52,12 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
-def build_config(args: argparse.Namespace) -> RunConfig:
+def build_config(args: argparse.Namespace, frame: pd.DataFrame) -> RunConfig:
+    """The run configuration from the command line (and ``--config``) for the table ``frame``."""
     config = load_config(args.config) if args.config else RunConfig()
+    if not (args.config or args.model or args.features):
+        has_structures = bool(args.smiles_column or detect_roles(frame).structure)
+        config = apply_recommended(config, has_structures)
     if args.model:
         config.model = args.model
         MODELS.get(config.model)
@@ -97,11 +105,15 @@ def _feature_list(text: str) -> list[str]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    config = build_config(args)
     loaded = io.read_table(args.data, sheet=args.sheet)
     for warning in loaded.report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    config = build_config(args, loaded.frame)
     resolve_config(config, loaded.frame)  # names, columns and settings checked before any work
+    if not (args.config or args.model or args.features or args.quiet):
+        print(f"Using the recommended model: {config.model} on {', '.join(map(str, config.features))}, "
+              f"ensemble of {config.resolved_training()['ensemble']} (choose another with --model and "
+              "--features).", file=sys.stderr)
     bar = ProgressBar(args.quiet)
     cancel = threading.Event()
     final: FinishedReport | None = None

@@ -2,7 +2,7 @@
 
 The output keeps every input row and column in input order and adds the prediction
 columns; rows whose structure cannot be read stay in place, flagged in
-``prediction_error``. Files are streamed in chunks, so memory stays flat, and the
+``not_predicted_because``. Files are streamed in chunks, so memory stays flat, and the
 output is written atomically and never over the input file.
 """
 

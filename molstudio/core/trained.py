@@ -21,7 +21,7 @@ from molstudio.core.errors import MolStudioError
 from molstudio.core.featurizers import CACHE, FeatureCache
 from molstudio.core.inputs import ModelInputs
 
-ERROR_COLUMN = "prediction_error"
+ERROR_COLUMN = "not_predicted_because"
 PREDICT_BATCH = 2048
 
 

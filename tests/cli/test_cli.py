@@ -56,7 +56,7 @@ def test_train_info_predict_on_structures(tmp_path):
     pred = pd.read_csv(out, keep_default_na=False)
     assert list(pred["name"]) == ["ethanol", "broken", "benzene"]
     assert list(pred.columns[:3]) == ["name", "smiles", "note"]
-    assert pred.loc[1, "prediction_error"] != "" and pred.loc[1, "logp_predicted"] == ""
+    assert pred.loc[1, "not_predicted_because"] != "" and pred.loc[1, "logp_predicted"] == ""
     assert float(pred.loc[2, "logp_predicted"]) > float(pred.loc[0, "logp_predicted"])
 
 

@@ -31,11 +31,11 @@ def test_predict_table_keeps_rows_in_place_and_flags_bad_ones(logp_model):
     out = predict_table(logp_model, frame)
     assert list(out["name"]) == list(frame["name"])
     assert list(out.columns[:3]) == ["name", "smiles", "assay"]
-    bad = out["prediction_error"] != ""
+    bad = out["not_predicted_because"] != ""
     assert list(bad[:7]) == [False, True, False, True, False, True, False]
     assert out.loc[bad, "logp_predicted"].isna().all()
     assert out.loc[~bad, "logp_predicted"].notna().all()
-    assert "empty" in out.loc[3, "prediction_error"]
+    assert "empty" in out.loc[3, "not_predicted_because"]
 
 
 def test_streamed_file_equals_in_memory_prediction(logp_model, tmp_path):
@@ -60,7 +60,7 @@ def test_every_output_format_keeps_rows_and_columns(logp_model, tmp_path, suffix
     predict_file(logp_model, src, out)
     back = io.read_table(out).frame
     assert len(back) == 7
-    assert {"name", "assay", "logp_predicted", "prediction_error"} <= set(back.columns)
+    assert {"name", "assay", "logp_predicted", "not_predicted_because"} <= set(back.columns)
     assert list(back["name"]) == list(frame["name"])
 
 

@@ -10,7 +10,7 @@ from molstudio.core.config import RunConfig
 from molstudio.core.training import run_to_end
 from molstudio.gui import model_actions
 
-PREDICTED = ["logp_predicted", "prediction_error"]
+PREDICTED = ["logp_predicted", "not_predicted_because"]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_predictions_appear_as_new_columns_in_place(window, predicted):
     frame = tab.frame
     assert list(frame.columns) == ["compound_id", "smiles", "logp"] + PREDICTED
     assert frame["logp_predicted"].iloc[:60].notna().all()
-    flagged = frame["prediction_error"].iloc[60:]
+    flagged = frame["not_predicted_because"].iloc[60:]
     assert frame["logp_predicted"].iloc[60:].isna().all() and all(flagged.str.contains("invalid structure"))
     assert tab.model.columnCount() == 5 and tab.pages.currentWidget() is tab.table_split
     assert tab.model.prediction_columns == PREDICTED
