@@ -2,9 +2,12 @@
 
 Drives :class:`~molstudio.gui.main_window.MainWindow` (offscreen unless a display
 platform is set) at 1400 x 900 through: the start view, the built-in ChEMBL binding set
-with its structures, a table whose load report lists invalid structures, training in
-progress, the finished run, the predictions as table columns and a classification run
-(ROC curve and confusion matrix), saving ``window.grab()`` of each as a PNG.
+with its structures, a table whose load report lists invalid structures, the training
+panel with the recommended graph model (D-MPNN ensemble) preselected, an MLP run in
+progress and finished, the predictions as table columns, a small D-MPNN ensemble run
+(test scatter with ± bars), the run history comparing the two, the ensemble's
+predictions with their ± uncertainty column, and a classification run (ROC curve and
+confusion matrix), saving ``window.grab()`` of each as a PNG.
 
     python benchmarks/gui_screenshots.py [--out docs/screenshots]
 
@@ -79,6 +82,25 @@ def loaded(window, tab, seconds: float = 120):
     return tab
 
 
+def choose(tab, model: str, ensemble: int, features: list[str] | None = None) -> None:
+    """Pick an architecture, its ensemble size and (optionally) the features in the panel."""
+    panel = tab.training.panel
+    panel.set_architecture(model)
+    panel.training.set_values({"ensemble": ensemble})
+    if features is not None:
+        panel.features.set_specs(features)
+
+
+def predict(window, tab) -> None:
+    """Model ▸ Predict on This Table, and wait for the columns."""
+    from molstudio.gui import model_actions
+
+    done = []
+    tab.training.predictions_ready.connect(lambda *_: done.append(True))
+    model_actions.predict_this_table(window)
+    wait(lambda: bool(done) and not tab.training.is_busy(), 300, "the predictions")
+
+
 def train(tab, epochs: int, patience: int, mid: Callable[[], None] | None = None, at_epoch: int = 0) -> None:
     """Train with the panel's settings (CPU, seeded); ``mid()`` runs once ``at_epoch`` epochs are drawn."""
     panel = tab.training.panel
@@ -132,21 +154,33 @@ def shoot_all(out: Path, work: Path) -> list[Path]:
         shot("load-report-invalid-structures")
         window.close_tab(window.tabs.indexOf(checked))
 
+        tab.pages.setCurrentWidget(tab.training)
+        shot("train-panel-graph-model")  # the recommendation for a table with structures
+
+        choose(tab, "mlp", 1, ["morgan_count", "rdkit2d"])
         train(tab, epochs=150, patience=30, mid=lambda: shot("training-live"), at_epoch=12)
         shot("training")
 
-        from molstudio.gui import model_actions
-
-        done = []
-        tab.training.predictions_ready.connect(lambda *_: done.append(True))
-        model_actions.predict_this_table(window)
-        wait(lambda: bool(done) and not tab.training.is_busy(), 300, "the predictions")
+        predict(window, tab)
         tab.select_position(5)
         shot("compounds-with-predictions")
+
+        choose(tab, "dmpnn", 3, ["rdkit2d"])  # a short run: three networks, 15 epochs each, on the CPU
+        train(tab, epochs=15, patience=0)
+        shot("training-graph-ensemble")
+        tab.training.tabs.setCurrentWidget(tab.training.history)
+        tab.training.history.select_numbers([1, 2])
+        shot("run-history")
+        tab.training.tabs.setCurrentIndex(0)
+
+        predict(window, tab)
+        tab.select_position(5)
+        shot("compounds-with-uncertainty")
 
         classes = loaded(window, window.open_paths([classification_table(work)])[0])
         if not classes.training.panel.target.set_selected(["outcome"]):
             raise RuntimeError("the outcome column is not offered as a target")
+        choose(classes, "mlp", 1, ["morgan_count", "rdkit2d"])
         train(classes, epochs=60, patience=15)
         shot("classification")
     finally:

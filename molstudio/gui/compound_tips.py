@@ -30,7 +30,9 @@ class CompoundTips:
         """Describe rows of ``frame`` with the id and structure columns that ``config`` names."""
         self.frame, self.config, self._heads = frame, config, {}
 
-    def describe(self, row: int, measured: float, predicted: float, task: str = "regression") -> str:
+    def describe(self, row: int, measured: float, predicted: float, task: str = "regression",
+                 spread: float | None = None) -> str:
+        """Rich text for a plotted compound; ``spread`` is an ensemble's ± (regression)."""
         head = self._heads.get(row)
         if head is None:
             if len(self._heads) >= CACHE_SIZE:
@@ -38,6 +40,9 @@ class CompoundTips:
             head = self._heads[row] = self._head(row)
         if task == "classification":
             return f"{head}<br>measured {measured:g} · probability of class 1: {predicted:.2f}"
+        if spread is not None:
+            return (f"{head}<br>measured {measured:.3g} · predicted {predicted:.3g} ± {spread:.2g}"
+                    "<br><i>± the spread of the ensemble's networks</i>")
         return f"{head}<br>measured {measured:.3g} · predicted {predicted:.3g}"
 
     def _head(self, row: int) -> str:

@@ -25,7 +25,7 @@ from molstudio.gui.detail_pane import DetailPane
 from molstudio.gui.jobs import JobRunner, wait_for_queued
 from molstudio.gui.roles_panel import RolesPanel
 from molstudio.gui.structures import DepictionCache
-from molstudio.gui.table_model import FrameModel, FrameProxy
+from molstudio.gui.table_model import UNCERTAINTY, FrameModel, FrameProxy
 from molstudio.gui.table_view import CompoundTable
 from molstudio.gui.training_view import TrainingView
 
@@ -201,11 +201,21 @@ class DataTab(QWidget):
             self.status_message.emit(f"Row {position + 1} is hidden by the current filter.")
 
     def add_predictions(self, predictions: pd.DataFrame) -> None:
-        """Append prediction columns (same index as the table), replacing earlier ones."""
+        """Append prediction columns (same index as the table), replacing earlier ones.
+
+        An uncertainty column of an earlier ensemble goes when a single network predicts
+        the same target again: it would read as this prediction's uncertainty.
+        """
+        targets = {str(c).removesuffix("_predicted") for c in predictions.columns if str(c).endswith("_predicted")}
+        self.model.drop_columns([c for c in self.model.prediction_columns if c not in predictions.columns
+                                 and c.endswith(UNCERTAINTY) and c.removesuffix(UNCERTAINTY) in targets])
         names = self.model.append_columns(predictions)
         self.pages.setCurrentWidget(self.table_split)
+        columns = list(map(str, self.model.frame.columns))
+        for name in names:  # the proxy filters rows only: its columns are the model's
+            self.table.fit_header(columns.index(name))
         if names:
-            column = list(map(str, self.model.frame.columns)).index(names[0])
+            column = columns.index(names[0])
             self.table.scrollTo(self.proxy.index(max(self.table.rowAt(0), 0), column))
         self.status_message.emit(f"Predictions added to {self.title}: {', '.join(names)}")
         if self.detail.position is not None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from molstudio.core import chem
 from molstudio.gui.structures import parse
-from molstudio.gui.table_model import PREDICTION_BG, display_text
+from molstudio.gui.table_model import PLUS_MINUS, PREDICTION_BG, UNCERTAINTY, display_text, prediction_tooltip
 
 
 class DetailPane(QWidget):
@@ -105,9 +105,12 @@ class DetailPane(QWidget):
             text = display_text(value, (decimals or {}).get(column))
             if column == structure and kind == "molblock":
                 column, text = "SMILES", chem.canonical_smiles(self._mol) or ""
+            if column in tinted and column.endswith(UNCERTAINTY) and text:
+                text = PLUS_MINUS + text
             key, item = QTableWidgetItem(column), QTableWidgetItem(text)
             item.setToolTip(text)
             if column in tinted:
+                key.setToolTip(prediction_tooltip(column))
                 key.setBackground(PREDICTION_BG)
                 item.setBackground(PREDICTION_BG)
             self.values.setItem(i, 0, key)

@@ -3,6 +3,11 @@
 Each section shows what the engine detected for the open table and lets the user
 change it; none computes anything itself (task detection, feature sizes and split
 counts come from :mod:`molstudio.core`).
+
+The features section follows the chosen architecture (:meth:`FeatureSection.set_reader`):
+a feed-forward or linear model reads only these features, so at least one is needed;
+a graph or SMILES model reads each molecule's structure itself, and the features
+become optional extras ("none ticked" is a valid choice).
 """
 
 from __future__ import annotations
@@ -68,7 +73,8 @@ def checked_names(widget: QListWidget) -> list[str]:
             if widget.item(i).checkState() == Qt.CheckState.Checked]
 
 
-def _name(spec: Any) -> str:
+def spec_name(spec: Any) -> str:
+    """The featurizer name of a spec: ``"morgan_count"`` for ``"morgan_count(radius=3)"``."""
     return spec["name"] if isinstance(spec, dict) else str(spec).split("(")[0].strip()
 
 
@@ -147,14 +153,30 @@ class TargetSection(QGroupBox):
             self.detected.setText("mixed: train them separately")
 
 
+#: what a graph or sequence model reads by itself: (in the note above the features, when none is ticked)
+STRUCTURE_READ = {"graph": ("each molecule's graph of atoms and bonds", "the molecular graph"),
+                  "tokens": ("each molecule's SMILES", "the SMILES")}
+VECTOR_TITLE = "Features (what the network reads)"
+EXTRA_TITLE = "Extra molecule-level features (optional)"
+WARNING_STYLE = "color: #B00020;"
+NOTE_STYLE = "color: palette(placeholder-text);"
+
+
 class FeatureSection(QGroupBox):
     """Fingerprints and descriptors (from the featurizer registry) and the table's own columns."""
 
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Features (what the network reads)", parent)
+        super().__init__(VECTOR_TITLE, parent)
         layout = QVBoxLayout(self)
+        self.intro = QLabel()  # what a graph / sequence model reads by itself
+        self.intro.setWordWrap(True)
+        self.intro.setStyleSheet(NOTE_STYLE)
+        self.intro.setVisible(False)
+        layout.addWidget(self.intro)
+        self.reader, self.reader_name = "vector", ""
+        self._has_structures = True
         self.columns_box = QCheckBox("Numeric columns of the table (your own descriptors):")
         self.columns = checklist(5)
         self.size_note = QLabel()
@@ -192,9 +214,9 @@ class FeatureSection(QGroupBox):
         self.standardize.setToolTip("Clean up each structure with RDKit's standardizer before computing features.")
         self.standardize.toggled.connect(lambda *_: self.changed.emit())
         layout.addWidget(self.standardize)
-        self.size_note.setStyleSheet("color: palette(placeholder-text);")
+        self.size_note.setWordWrap(True)
+        self.size_note.setStyleSheet(NOTE_STYLE)
         layout.addWidget(self.size_note)
-        self._has_structures = True
         self.set_specs(["morgan_count", "rdkit2d"])
 
     def set_table(self, roles: "ColumnRoles", targets: list[str]) -> None:
@@ -240,25 +262,56 @@ class FeatureSection(QGroupBox):
         return checked_names(self.columns) if use else []
 
     def set_specs(self, specs: list[Any], descriptor_columns: list[str] | None = None) -> None:
-        structural = [s for s in specs if _name(s) != "columns"]
+        structural = [s for s in specs if spec_name(s) != "columns"]
         parsed = {s["name"]: s for s in parse_feature_specs(structural)} if structural else {}
         for name, box in self.boxes.items():
             box.setChecked(name in parsed and self._has_structures)
             for editor in self.editors[name]:
                 editor.set_value(parsed.get(name, {}).get(editor.param.name, editor.param.default))
-        self.columns_box.setChecked(any(_name(s) == "columns" for s in specs) or not self._has_structures)
+        self.columns_box.setChecked(any(spec_name(s) == "columns" for s in specs) or not self._has_structures)
         if descriptor_columns:
             names = [self.columns.item(i).text() for i in range(self.columns.count())]
             fill_checklist(self.columns, names, set(descriptor_columns))
         self._changed()
 
+    def set_reader(self, kind: str, name: str) -> None:
+        """Adapt to architecture ``name``, which reads ``kind`` ("vector", "graph" or "tokens")."""
+        self.reader, self.reader_name = kind, name
+        reads = STRUCTURE_READ.get(kind)
+        self.setTitle(EXTRA_TITLE if reads else VECTOR_TITLE)
+        self.intro.setVisible(reads is not None)
+        if reads:
+            self.intro.setText(f"{name} reads {reads[0]} itself. Anything ticked here is added to "
+                               "what it learns from the structure; none ticked is fine.")
+        self._changed()
+
+    def problem(self) -> str:
+        """Why the chosen features cannot be trained on ("" when they can)."""
+        if self.specs():
+            if "columns" in self.specs() and not self.descriptor_columns():
+                return "Tick at least one of the table's numeric columns to use as features."
+            return ""
+        if self.reader in STRUCTURE_READ:
+            return ""
+        what = "fingerprint, descriptors or the table's columns" if self._has_structures else "the table's columns"
+        return f"Tick at least one kind of feature ({what}): the {self.reader_name or 'chosen'} network reads only these."
+
     def _changed(self, *_: Any) -> None:
         self.columns.setEnabled(self.columns_box.isChecked())
+        problem = self.problem()
         try:
             specs = [s for s in self.specs() if s != "columns"]
             width = sum(len(make_featurizer(s).feature_names()) for s in parse_feature_specs(specs)) if specs else 0
             width += len(self.descriptor_columns())
-            self.size_note.setText(f"{width:,} numbers per compound" if width else "No features chosen yet.")
+            if problem:
+                text = problem
+            elif width:
+                text = f"{width:,} {'extra ' if self.reader in STRUCTURE_READ else ''}numbers per compound"
+            else:
+                reads = STRUCTURE_READ.get(self.reader, ("", "the structure"))[1]
+                text = f"No extra features: {self.reader_name or 'the network'} reads {reads} only."
         except MolStudioError as exc:
-            self.size_note.setText(str(exc))
+            text, problem = str(exc), str(exc)
+        self.size_note.setText(text)
+        self.size_note.setStyleSheet(WARNING_STYLE if problem else NOTE_STYLE)
         self.changed.emit()

@@ -33,11 +33,23 @@ from molstudio.core.params import Param, Schema
 
 INT_MAX = 2**31 - 1
 _LADDER = (1.0, 2.0, 5.0)
+#: words of a parameter name written as a chemist reads them, for names without a label
+WORDS = {"ffn": "FFN", "smiles": "SMILES", "gnn": "GNN", "conv": "convolution", "lr": "learning rate"}
+
+
+def display_title(param: Param) -> str:
+    """The row title: the schema's label, else its name with acronyms kept upper-case
+    ("FFN hidden size", not "Ffn hidden size")."""
+    if param.label:
+        return param.label
+    words = [WORDS.get(w.lower(), w) for w in param.name.split("_") if w]
+    text = " ".join(words) or param.name
+    return text[0].upper() + text[1:]
 
 
 def param_tooltip(param: Param) -> str:
     """Rich-text tooltip: title, help, allowed range and default."""
-    lines = [f"<b>{html.escape(param.title, quote=False)}</b> <code>{param.name}</code>"]
+    lines = [f"<b>{html.escape(display_title(param), quote=False)}</b> <code>{param.name}</code>"]
     if param.help:
         lines.append(html.escape(param.help, quote=False))
     extra = []
@@ -188,7 +200,7 @@ class ParamEditor:
         try:
             return self.param.parse(raw)
         except MolStudioError as exc:
-            raise MolStudioError(f"{self.param.title}: {exc.message}", hint=exc.hint) from None
+            raise MolStudioError(f"{display_title(self.param)}: {exc.message}", hint=exc.hint) from None
 
     def set_value(self, value: Any) -> None:
         w = self.widget
@@ -240,7 +252,7 @@ class ParamForm(QWidget):
             if param is None:
                 continue
             editor = ParamEditor(param, self.changed.emit, overrides.get(param.name))
-            label = QLabel(param.title + ":")
+            label = QLabel(display_title(param) + ":")
             label.setToolTip(editor.widget.toolTip())
             label.setBuddy(editor.widget)
             layout.addRow(label, editor.widget)

@@ -19,9 +19,10 @@ TRAIN_COLOUR = "#0072B2"  # Okabe-Ito palette: readable for colour-blind users
 VAL_COLOUR = "#D55E00"
 BEST_COLOUR = "#009E73"
 POINT_COLOUR = (0, 114, 178, 170)
+SPREAD_COLOUR = (0, 114, 178, 90)  # error bars: fainter than the points they belong to
 SELECT_COLOUR = "#CC0066"
 FOREGROUND = "#333333"
-Describe = Callable[[int, float, float], str]
+Describe = Callable[[int, float, float, "float | None"], str]  # row, measured, predicted, spread
 LOSS_HINT = "Press <b>▶ Train</b>: the training and validation loss of every epoch is drawn here."
 
 
@@ -210,8 +211,9 @@ class LossPlot(QWidget):
 class ScatterPlot(QWidget):
     """Predicted against measured values, the y = x line and the metrics written on it.
 
-    Hovering a point shows what ``describe(row, measured, predicted)`` returns (rich
-    text: the compound's id and structure); clicking it emits :attr:`point_clicked`.
+    Hovering a point shows what ``describe(row, measured, predicted, spread)`` returns
+    (rich text: the compound's id and structure); clicking it emits :attr:`point_clicked`.
+    With an ensemble's ``spread`` each point gets a vertical bar of ± one spread.
     """
 
     point_clicked = Signal(int)
@@ -227,6 +229,9 @@ class ScatterPlot(QWidget):
         layout.addWidget(self.plot, 1)
         item = self.plot.getPlotItem()
         self.identity = item.plot([], [], pen=pg.mkPen("#888888", width=1.2, style=Qt.PenStyle.DashLine))
+        self.bars = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0), beam=0,
+                                    pen=pg.mkPen(*SPREAD_COLOUR, width=1.5))
+        item.addItem(self.bars)
         self.points = pg.ScatterPlotItem(size=8, pen=pg.mkPen(255, 255, 255, 180), brush=pg.mkBrush(*POINT_COLOUR),
                                          hoverable=True, tip=None, hoverSize=12, hoverPen=pg.mkPen("k", width=1.5),
                                          hoverBrush=pg.mkBrush(*POINT_COLOUR))
@@ -237,16 +242,27 @@ class ScatterPlot(QWidget):
         self.points.sigClicked.connect(self._clicked)
         self.points.sigHovered.connect(self._hovered)
         self._rows = np.zeros(0, dtype=np.int64)
+        self._spread: np.ndarray | None = None
 
-    def set_points(self, true: np.ndarray, pred: np.ndarray, rows: np.ndarray, title: str, caption: str) -> None:
-        """Show one point per compound with a measured value; ``caption`` is HTML (metrics)."""
+    def set_points(self, true: np.ndarray, pred: np.ndarray, rows: np.ndarray, title: str, caption: str,
+                   spread: np.ndarray | None = None) -> None:
+        """Show one point per compound with a measured value; ``caption`` is HTML (metrics).
+
+        ``spread`` (an ensemble's standard deviation per compound) draws ± bars.
+        """
         true, pred = np.asarray(true, float).ravel(), np.asarray(pred, float).ravel()
         rows = np.asarray(rows, dtype=np.int64).ravel()
         keep = np.isfinite(true) & np.isfinite(pred)
         true, pred, rows = true[keep], pred[keep], rows[keep]
         self._rows = rows
+        self._spread = None if spread is None else np.nan_to_num(np.asarray(spread, float).ravel()[keep])
         self.title.setText(title)
         self.points.setData(x=true, y=pred, data=rows)
+        bars = self._spread if self._spread is not None else np.zeros(0)
+        shown = len(bars) == len(true) and len(bars) > 0
+        self.bars.setData(x=true if shown else np.zeros(0), y=pred if shown else np.zeros(0),
+                          height=2 * bars if shown else np.zeros(0))
+        self.bars.setVisible(shown)
         self.text.setHtml(caption)
         self.text.setVisible(bool(caption))
         if len(true):
@@ -273,6 +289,10 @@ class ScatterPlot(QWidget):
     def rows(self) -> np.ndarray:
         return self._rows.copy()
 
+    def spread(self) -> np.ndarray | None:
+        """The ± spread drawn per point (None without an ensemble)."""
+        return None if self._spread is None else self._spread.copy()
+
     def mark_row(self, row: int) -> None:
         """Ring the point of table row ``row`` (if drawn)."""
         spots = [p for p in self.points.points() if p.data() == row]
@@ -282,9 +302,10 @@ class ScatterPlot(QWidget):
         """The hover text of the ``index``-th drawn point."""
         spot = self.points.points()[index]
         row = int(spot.data())
+        spread = float(self._spread[index]) if self._spread is not None and index < len(self._spread) else None
         if self.describe is None:
-            return f"Row {row + 1}"
-        return self.describe(row, spot.pos().x(), spot.pos().y())
+            return f"Row {row + 1}" + (f" · ± {spread:.3g}" if spread is not None else "")
+        return self.describe(row, spot.pos().x(), spot.pos().y(), spread)
 
     def _hovered(self, _item: Any, spots: Sequence[Any], _event: Any) -> None:
         vb = self.plot.getPlotItem().getViewBox()

@@ -36,6 +36,14 @@ class ShownSet:
     pred: np.ndarray
     metrics: dict[str, Any]
     note: str
+    spread: np.ndarray | None = None  # (compounds, targets): an ensemble's spread
+    members: int = 1
+
+
+def _columns(values: np.ndarray) -> np.ndarray:
+    """(compounds, targets) floats from one or two dimensions."""
+    values = np.asarray(values, float)
+    return values[:, None] if values.ndim == 1 else values
 
 
 class ResultsView(QWidget):
@@ -89,13 +97,13 @@ class ResultsView(QWidget):
         self.confusion.set_matrix(np.zeros((2, 2), dtype=int), ["0", "1"], "Confusion matrix", "")
 
     def show_set(self, which: str, rows: np.ndarray, true: np.ndarray, pred: np.ndarray,
-                 metrics: dict[str, Any], note: str = "") -> None:
-        """Draw the predictions of one set; ``true``/``pred`` are (compounds, targets)."""
-        true = np.asarray(true, float)
-        pred = np.asarray(pred, float)
-        true = true[:, None] if true.ndim == 1 else true
-        pred = pred[:, None] if pred.ndim == 1 else pred
-        self._shown = ShownSet(which, np.asarray(rows), true, pred, metrics or {}, note)
+                 metrics: dict[str, Any], note: str = "", spread: np.ndarray | None = None,
+                 members: int = 1) -> None:
+        """Draw the predictions of one set; ``true``/``pred`` (and an ensemble of ``members``
+        networks' ``spread``) are (compounds, targets)."""
+        true, pred = _columns(true), _columns(pred)
+        spread = _columns(spread) if spread is not None and members > 1 else None
+        self._shown = ShownSet(which, np.asarray(rows), true, pred, metrics or {}, note, spread, members)
         self._draw()
 
     def shown(self) -> ShownSet | None:
@@ -115,7 +123,11 @@ class ResultsView(QWidget):
         n = int(np.sum(np.isfinite(s.true[:, j])))
         caption = (f"<b>RMSE {metric_text(m.get('rmse'))}</b><br><b>R² {metric_text(m.get('r2'))}</b>"
                    f"<br>{n:,} compounds") if m else ""
-        self.scatter.set_points(s.true[:, j], s.pred[:, j], s.rows, title, caption)
+        spread = s.spread[:, j] if s.spread is not None and j < s.spread.shape[1] else None
+        if spread is not None and caption:
+            caption += (f"<br>bars: ± spread of the {s.members} networks<br>"
+                        f"(typical ± {np.nanmedian(spread):.2g})")
+        self.scatter.set_points(s.true[:, j], s.pred[:, j], s.rows, title, caption, spread)
 
     def _draw_classes(self, s: ShownSet, j: int, m: dict[str, Any], title: str) -> None:
         labels = (self.classes[j] if self.classes and j < len(self.classes) else ["0", "1"])

@@ -1,8 +1,10 @@
 """Every run of the session, side by side: settings, metrics and loss curves.
 
 Runs are kept in memory while the application is open, so a chemist can compare,
-say, the linear model with a two-hidden-layer network, bring a run's settings back
-into the panel, or make its model the current one again.
+say, a D-MPNN ensemble with a two-hidden-layer network, bring a run's settings back
+into the panel, or make its model the current one again. Each row names the
+architecture, the ensemble size (networks trained) and what the network read
+(the molecular graph or SMILES, plus any molecule-level features).
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ from molstudio.gui.run_status import METRIC_NAMES, clock, metric_text
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 SECOND_METRIC = {"regression": "r2", "classification": "mcc"}
 # the figures come first, the long settings text last: nothing to compare is scrolled out of view
-COLUMNS = ("#", "Architecture", "Metric", "Training", "Validation", "Test", "Test R² / MCC", "Epochs",
-           "Time", "Target", "Features", "Settings")
+COLUMNS = ("#", "Architecture", "Ensemble", "Metric", "Training", "Validation", "Test", "Test R² / MCC",
+           "Epochs", "Time", "Target", "Input", "Settings")
+ENSEMBLE_TIP = "Networks trained with different weight seeds; their mean is the prediction, their spread its uncertainty."
+#: what a graph or sequence architecture reads itself, before any molecule-level features
+READS = {"graph": "molecular graph", "tokens": "SMILES"}
 SETTINGS_COLUMN = len(COLUMNS) - 1
 STOPPED = {"completed": "", "early_stopping": " · early stop", "cancelled": " · stopped"}
 
@@ -85,15 +90,29 @@ class RunRecord:
             else:
                 parts.append(f"{label} {value:g}" if isinstance(value, float) else f"{label} {value}")
         t = self.config.resolved_training()
-        parts.append(f"{t['optimizer']} lr {t['lr']:g}")
-        if int(t.get("ensemble", 1)) > 1:
-            parts.append(f"ensemble of {t['ensemble']}")
+        parts.append(f"{t['optimizer']} lr {t['lr']:g}")  # the ensemble size has its own column
         return " · ".join(p for p in parts if p)
+
+    @property
+    def ensemble(self) -> int:
+        """Networks in the run's model (the setting, when no model was kept)."""
+        networks = getattr(self.model, "networks", None)
+        return len(networks) if networks else int(self.config.resolved_training().get("ensemble", 1))
+
+    def reads_text(self) -> str:
+        """What the network read: ``"molecular graph + rdkit2d"``, ``"morgan_count, rdkit2d"``."""
+        features = ["table columns" if str(f) == "columns" else str(f) for f in self.config.features if str(f) != "none"]
+        arch = MODELS.get(self.config.model) if self.config.model in MODELS else None
+        own = READS.get(getattr(arch, "input_kind", "vector"))
+        if own:
+            return " + ".join([own, *features])
+        return ", ".join(features)
 
     def label(self) -> str:
         hidden = self.config.resolved_hparams().get("hidden_sizes")
         extra = f" {','.join(map(str, hidden))}" if isinstance(hidden, list) else ""
-        return f"#{self.number} {self.config.model}{extra} lr {self.config.resolved_training()['lr']:g}"
+        members = f" ×{self.ensemble}" if self.ensemble > 1 else ""
+        return f"#{self.number} {self.config.model}{extra}{members} lr {self.config.resolved_training()['lr']:g}"
 
 
 class RunHistory(QWidget):
@@ -164,13 +183,14 @@ class RunHistory(QWidget):
         cells: list[tuple[str, Any]] = [
             (str(record.number), record.number),
             (record.config.model, None),
+            (f"{record.ensemble} networks" if record.ensemble > 1 else "1 network", record.ensemble),
             (METRIC_NAMES.get(primary, primary), None),
             *[(metric_text(m.get(s, {}).get(primary)), m.get(s, {}).get(primary)) for s in ("train", "val", "test")],
             (metric_text(m.get("test", {}).get(second)), m.get("test", {}).get(second)),
             (f"{record.epochs_run}, best {record.best_epoch}{STOPPED.get(record.stopped, '')}", record.epochs_run),
             (clock(record.seconds), record.seconds),
             (", ".join(record.config.targets), None),
-            (", ".join(str(f) for f in record.config.features), None),
+            (record.reads_text(), None),
             (record.settings_text(), None),
         ]
         for col, (text, sort_value) in enumerate(cells):
@@ -179,7 +199,7 @@ class RunHistory(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, float(sort_value))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setData(Qt.ItemDataRole.UserRole + 1, record.number)
-            item.setToolTip(text)
+            item.setToolTip(ENSEMBLE_TIP if COLUMNS[col] == "Ensemble" else text)
             self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
         self.table.clearSelection()

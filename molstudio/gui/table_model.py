@@ -36,6 +36,25 @@ LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 PREDICTED_SUFFIXES = ("_predicted", "_uncertainty")  # shown as precisely as the measured column
 PREDICTION_DECIMALS = 3  # a probability, or a prediction of a column that is not in the table
+UNCERTAINTY = "_uncertainty"
+PLUS_MINUS = "± "
+
+
+def prediction_tooltip(column: str) -> str:
+    """What a prediction column holds, for its header's tooltip ("" for other columns)."""
+    if column.endswith(UNCERTAINTY):
+        target = column.removesuffix(UNCERTAINTY)
+        return (f"Uncertainty of the prediction of {target}: the spread (standard deviation) of the "
+                f"predictions of the ensemble's networks, in the units of {target}.\n"
+                "Shown as ± next to the prediction; a large value means the networks disagree, "
+                "so trust that prediction less. Exported as a plain number.")
+    if column.endswith("_predicted"):
+        return f"Predicted {column.removesuffix('_predicted')} (the mean over the networks of an ensemble)."
+    if column.endswith("_probability"):
+        return f"Predicted probability of the second class of {column.removesuffix('_probability')}."
+    if column == "not_predicted_because":
+        return "Why a row has no prediction (e.g. a structure RDKit cannot read); empty when it was predicted."
+    return ""
 
 
 def display_text(value: Any, decimals: int | None = None) -> str:
@@ -90,6 +109,7 @@ class FrameModel(QAbstractTableModel):
         self._values: list[np.ndarray] = []
         self._numeric: list[bool] = []
         self._digits: list[int | None] = []
+        self._plus_minus: list[bool] = []  # uncertainty columns, shown as "± 0.12"
         self._order = np.arange(0)
         self._rows = np.arange(0)
         self._errors: dict[int, str] | None = None
@@ -136,28 +156,49 @@ class FrameModel(QAbstractTableModel):
             self._changed_columns([self._structure_at])
 
     def append_columns(self, extra: pd.DataFrame) -> list[str]:
-        """Add (or replace) columns aligned on the index, e.g. predictions; returns their names."""
+        """Add (or replace) columns aligned on the index, e.g. predictions; returns their names.
+
+        A new column goes right after the column before it in ``extra`` when the table has
+        that one (an ensemble's ``<target>_uncertainty`` lands beside ``<target>_predicted``
+        made earlier by a single network), else at the end.
+        """
         extra = extra.reindex(self._frame.index)
         names = [str(c) for c in extra.columns]
-        new = [c for c in names if c not in self._frame.columns]
         frame = self._frame.copy()
         for name in names:
-            frame[name] = extra[name]
-        if new:
-            first = len(self._frame.columns)
-            self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
-        self._frame = frame
+            if name in frame.columns:
+                frame[name] = extra[name]
         self.prediction_columns = list(dict.fromkeys(self.prediction_columns + names))
+        for i, name in enumerate(names):
+            if name in frame.columns:
+                continue
+            before = next((n for n in reversed(names[:i]) if n in frame.columns), None)
+            at = list(frame.columns).index(before) + 1 if before is not None else len(frame.columns)
+            self.beginInsertColumns(QModelIndex(), at, at)
+            frame.insert(at, name, extra[name])
+            self._frame = frame
+            self._cache_columns()
+            self.endInsertColumns()
+        self._frame = frame
         for name in names:
             if pd.api.types.is_float_dtype(frame[name].dtype):
                 self.decimals[name] = prediction_decimals(frame, name)
             else:
                 self.decimals.pop(name, None)
         self._cache_columns()
-        if new:
-            self.endInsertColumns()
         self._changed_columns([self._col_index(name) for name in names])
         return names
+
+    def drop_columns(self, names: list[str]) -> None:
+        """Remove columns (an earlier model's predictions the new one does not make)."""
+        for name in [c for c in names if c in self._frame.columns]:
+            column = self._col_index(name)
+            self.beginRemoveColumns(QModelIndex(), column, column)
+            self._frame = self._frame.drop(columns=[name])
+            self.prediction_columns = [c for c in self.prediction_columns if c != name]
+            self.decimals.pop(name, None)
+            self._cache_columns()
+            self.endRemoveColumns()
 
     def position(self, row: int) -> int:
         """The frame row position shown at model ``row``."""
@@ -191,7 +232,8 @@ class FrameModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if is_structure and self.structure_kind == "molblock":
                 return "" if self.show_structures else "MOL block"
-            return display_text(value, self._digits[col])
+            text = display_text(value, self._digits[col])
+            return PLUS_MINUS + text if text and self._plus_minus[col] else text
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if self._numeric[col] else LEFT
         if not is_structure:
@@ -214,6 +256,9 @@ class FrameModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal
+                and section < len(self._frame.columns) and self.column_name(section) in self.prediction_columns):
+            return prediction_tooltip(self.column_name(section)) or None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -295,6 +340,8 @@ class FrameModel(QAbstractTableModel):
             for dtype in self._frame.dtypes
         ]
         self._digits = [self.decimals.get(str(c)) for c in self._frame.columns]
+        self._plus_minus = [str(c) in self.prediction_columns and str(c).endswith(UNCERTAINTY)
+                            for c in self._frame.columns]
         self._haystack = {}
         self._structure_at = self._col_index(self.structure_column)
 

@@ -11,6 +11,7 @@ from molstudio.gui.table_model import FrameProxy
 
 THUMB = QSize(200, 116)
 TEXT_ROW_HEIGHT = 26
+HEADER_PADDING = 14  # each side of a header name: the frame and the sort arrow
 
 
 class CompoundTable(QTableView):
@@ -76,6 +77,14 @@ class CompoundTable(QTableView):
         self.setCurrentIndex(index)
         self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
+
+    def fit_header(self, column: int) -> None:
+        """Widen ``column`` so its whole header name shows (e.g. ``not_predicted_because``)."""
+        header = self.horizontalHeader()
+        name = str(self.model().headerData(column, Qt.Orientation.Horizontal) or "")
+        needed = header.fontMetrics().horizontalAdvance(name) + 2 * HEADER_PADDING
+        if self.columnWidth(column) < needed:
+            self.setColumnWidth(column, needed)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Copy):

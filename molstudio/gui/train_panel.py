@@ -1,10 +1,30 @@
 """The training panel: everything a run needs, as a :class:`RunConfig`.
 
-Targets and task, features, the architecture (a drop-down filled from the model
-registry) with its hyperparameter form generated from the architecture's schema,
-the training settings (generated from :data:`TRAINING_SCHEMA`) and the split.
+Targets and task, the architecture (a drop-down filled from the model registry) with
+its hyperparameter form generated from the architecture's schema, the features, the
+training settings (generated from :data:`TRAINING_SCHEMA`) and the split.
 ``config()`` and ``set_config()`` convert to and from the engine's
 :class:`~molstudio.core.config.RunConfig`; the last values are kept in QSettings.
+
+What the panel shows, and when it changes by itself:
+
+* **Opening a table** preselects the configuration :func:`molstudio.core.recommend.recommended`
+  gives for that kind of table (with structures, or descriptor columns only): its
+  architecture, features and ensemble size. The target, the split and the shared
+  training settings (optimizer, seed, device, ...) keep the last run's values. The same
+  happens when the table's structure column is set or removed in the roles panel. A
+  configuration imported (or a model opened) before the table is in wins over the
+  recommendation.
+* **Switching architecture** sets the training settings that architectures tune for
+  themselves (:func:`~molstudio.gui.architecture_section.tuned_keys`: epochs, learning
+  rate, batch size, patience, gradient clipping) to the new architecture's values:
+  those the user last set for it in this session, else its defaults (``training_defaults``).
+  Each architecture keeps its own values, as its hyperparameters do; the other training
+  settings are shared and never change on a switch. Importing a run configuration,
+  loading a run from the history or opening a model shows exactly their settings.
+* **Features** follow the architecture's input: a vector model (mlp, linear) needs at
+  least one; for a graph or SMILES model they are optional extras and none ticked is
+  sent as ``features = ["none"]``.
 """
 
 from __future__ import annotations
@@ -30,9 +50,11 @@ from molstudio.core.config import TRAINING_SCHEMA, RunConfig, SplitConfig
 from molstudio.core.device import available_devices
 from molstudio.core.errors import MolStudioError
 from molstudio.core.models import MODELS
-from molstudio.gui.panel_sections import FeatureSection, TargetSection
+from molstudio.core.recommend import recommended
+from molstudio.gui.architecture_section import ArchitectureSection, input_kind, training_start, tuned_keys
+from molstudio.gui.panel_sections import FeatureSection, TargetSection, spec_name
+from molstudio.gui.param_form import ParamForm, format_value
 from molstudio.gui.split_section import SplitSection
-from molstudio.gui.param_form import ParamForm
 
 if TYPE_CHECKING:
     from molstudio.core.columns import ColumnRoles
@@ -51,46 +73,30 @@ class TrainPanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         self.target = TargetSection()
+        self.arch = ArchitectureSection()
         self.features = FeatureSection()
         self.split = SplitSection()
         layout.addWidget(self.target)
+        layout.addWidget(self.arch)  # first the network, then what it reads besides the structure
         layout.addWidget(self.features)
-        layout.addWidget(self._model_group())
         layout.addWidget(self._training_group())
         layout.addWidget(self.split)
         layout.addStretch(1)
         self.target.changed.connect(self._targets_changed)
-        for section in (self.features, self.split):
+        for section in (self.features, self.split, self.arch):
             section.changed.connect(self.changed.emit)
         self._frame: pd.DataFrame | None = None
         self._roles: "ColumnRoles | None" = None
+        self._has_structures: bool | None = None  # of the table shown; None before the first one
         self._pending = RunConfig()
+        self._chosen = False  # a configuration set explicitly before the table was in
+        self._tuned: dict[str, dict[str, Any]] = {}  # per architecture: its values of tuned_keys()
+        self.arch.switched.connect(self._switched)
+        default = RunConfig().model
+        self.set_architecture(default if default in MODELS else self.architecture.currentData())
         self.restore()
 
     # ---- building -------------------------------------------------------------------
-    def _model_group(self) -> QGroupBox:
-        group = QGroupBox("Architecture")
-        self._model_layout = QVBoxLayout(group)
-        self.architecture = QComboBox()
-        self.architecture.setObjectName("architecture")
-        for name in MODELS.names():
-            self.architecture.addItem(name, name)
-            self.architecture.setItemData(self.architecture.count() - 1, MODELS.get(name).description,
-                                           Qt.ItemDataRole.ToolTipRole)
-        self.description = QLabel()
-        self.description.setWordWrap(True)
-        self.description.setStyleSheet("color: palette(placeholder-text);")
-        self._model_layout.addWidget(self.architecture)
-        self._model_layout.addWidget(self.description)
-        self._hp_values: dict[str, dict[str, Any]] = {}
-        self._arch = ""
-        self.hparams = ParamForm(MODELS.get(MODELS.names()[0]).schema)
-        self._model_layout.addWidget(self.hparams)
-        self.architecture.currentIndexChanged.connect(self._architecture_changed)
-        default = RunConfig().model
-        self.set_architecture(default if default in MODELS else self.architecture.currentData())
-        return group
-
     def _training_group(self) -> QGroupBox:
         group = QGroupBox("Training")
         box = QVBoxLayout(group)
@@ -116,49 +122,97 @@ class TrainPanel(QWidget):
         self.more_toggle = toggle
         for form in (self.training, self.advanced):
             form.changed.connect(self.changed.emit)
+        self.training_note = QLabel()  # which settings the architecture starts from
+        self.training_note.setWordWrap(True)
+        self.training_note.setStyleSheet("color: palette(placeholder-text);")
+        self.training_note.setToolTip("Each architecture starts from its own epochs, learning rate, batch size and "
+                                      "patience; what you change is kept for that architecture in this session.")
+        box.addWidget(self.training_note)
         box.addWidget(self.training)
         box.addWidget(toggle)
         box.addWidget(self.advanced)
         return group
 
     # ---- architecture ---------------------------------------------------------------
+    @property
+    def architecture(self) -> QComboBox:
+        """The architecture drop-down."""
+        return self.arch.combo
+
+    @property
+    def description(self) -> QLabel:
+        return self.arch.description
+
+    @property
+    def hparams(self) -> ParamForm:
+        """The hyperparameter form of the architecture shown (rebuilt on every switch)."""
+        return self.arch.form
+
+    @property
+    def _arch(self) -> str:
+        return self.arch.name
+
     def set_architecture(self, name: str) -> None:
         """Select architecture ``name`` and rebuild its hyperparameter form from its schema."""
-        index = self.architecture.findData(name)
-        if index < 0:
-            raise MolStudioError(f"Unknown architecture '{name}'.", hint=f"Available: {', '.join(MODELS.names())}.")
-        if index != self.architecture.currentIndex():
-            self.architecture.setCurrentIndex(index)  # calls back here through the signal
-            return
-        if self._arch and self._arch != name:
+        self.arch.set_architecture(name)
+
+    def _switched(self, old: str, new: str) -> None:
+        """Keep ``old``'s tuned training settings and show ``new``'s (see the module docstring)."""
+        keys = tuned_keys()
+        if old:
             try:
-                self._hp_values[self._arch] = self.hparams.values()
+                values = self.training_values()
+                self._tuned[old] = {k: values[k] for k in keys}
             except MolStudioError:
                 pass
-        arch = MODELS.get(name)
-        self.description.setText(arch.description)
-        self.architecture.setToolTip(arch.description)
-        old = self.hparams
-        self.hparams = ParamForm(arch.schema)
-        self.hparams.setObjectName("hyperparameters")
-        self.hparams.set_values(self._hp_values.get(name, {}))
-        self.hparams.changed.connect(self.changed.emit)
-        self._model_layout.replaceWidget(old, self.hparams)
-        old.hide()
-        old.setParent(None)
-        old.deleteLater()
-        self._arch = name
-        self.changed.emit()
+        start = {**training_start(new), **self._tuned.get(new, {})}
+        self._set_training({k: start[k] for k in keys})
+        own, plain = training_start(new), TRAINING_SCHEMA.defaults()
+        tuned = [f"{TRAINING_SCHEMA.get(k).title.lower()} {format_value(TRAINING_SCHEMA.get(k), own[k])}"
+                 for k in keys if own[k] != plain[k]]
+        self.training_note.setText(f"Starting values for {new}: {', '.join(tuned)}." if tuned else "")
+        self.training_note.setVisible(bool(tuned))
+        self.features.set_reader(input_kind(new), new)
 
-    def _architecture_changed(self, _index: int) -> None:
-        self.set_architecture(self.architecture.currentData())
+    def training_values(self) -> dict[str, Any]:
+        """Every training setting shown (raises MolStudioError naming a bad field)."""
+        return {**self.training.values(), **self.advanced.values()}
+
+    def _set_training(self, values: dict[str, Any]) -> None:
+        self.training.set_values(values)
+        self.advanced.set_values(values)
 
     # ---- table ----------------------------------------------------------------------
     def set_table(self, frame: pd.DataFrame, roles: "ColumnRoles") -> None:
-        """Show the columns of a newly opened table; keep the last choices where they fit."""
-        self._frame, self._roles = frame, roles
+        """Show the columns of a newly opened table (or its changed roles).
+
+        A new kind of table (with or without structures) gets the recommended
+        configuration; otherwise the panel's choices are kept where they fit.
+        """
+        if self._frame is not None:
+            try:
+                self._pending = self.config()
+            except MolStudioError:
+                pass
+        has_structures = roles.structure is not None
+        new_kind = has_structures != self._has_structures
+        self._frame, self._roles, self._has_structures = frame, roles, has_structures
+        rec = recommended(has_structures)
+        self.arch.set_table_kind(has_structures, rec["model"])
         self.target.set_table(frame, roles)
+        if new_kind and not self._chosen:
+            self._apply_recommended(rec)
+        self._chosen = False
         self._apply_data(self._pending)
+
+    def _apply_recommended(self, rec: dict[str, Any]) -> None:
+        """Preselect ``rec`` (from :func:`molstudio.core.recommend.recommended`)."""
+        self.set_architecture(rec["model"])
+        keys = set(recommended(True)["training"]) | set(recommended(False)["training"])
+        start = training_start(rec["model"])
+        self._set_training({k: rec["training"].get(k, start[k]) for k in keys})
+        self._pending.model = rec["model"]
+        self._pending.features = list(rec["features"])
 
     def _apply_data(self, cfg: RunConfig) -> None:
         if self._frame is None or self._roles is None:
@@ -167,10 +221,10 @@ class TrainPanel(QWidget):
             self.target.set_task(cfg.task)
         targets = self.target.selected()
         self.features.set_table(self._roles, targets)
-        names = [str(f).split("(")[0].strip() for f in cfg.features]
-        wanted = [f for f, n in zip(cfg.features, names) if n != "columns"] if self._roles.structure else []
-        if self._roles.structure and not wanted:
-            wanted = ["morgan_count", "rdkit2d"]
+        names = [spec_name(f) for f in cfg.features]
+        wanted = [f for f, n in zip(cfg.features, names) if n not in ("columns", "none")] if self._roles.structure else []
+        if self._roles.structure and not names:  # nothing named: the architecture's own features
+            wanted = list(MODELS.get(self._arch).default_features)
         columns = [c for c in cfg.descriptor_columns if c in self._frame.columns and c not in targets]
         if ("columns" in names and columns) or not self._roles.structure:
             wanted.append("columns")
@@ -188,8 +242,7 @@ class TrainPanel(QWidget):
     # ---- configuration --------------------------------------------------------------
     def config(self) -> RunConfig:
         """The run the panel describes (raises MolStudioError for an impossible choice)."""
-        cfg = RunConfig(model=self._arch, hparams=self.hparams.values(),
-                        training={**self.training.values(), **self.advanced.values()})
+        cfg = RunConfig(model=self._arch, hparams=self.hparams.values(), training=self.training_values())
         cfg.split = SplitConfig(method=self.split.method_value(), sizes=self.split.sizes(), seed=self.split.seed.value(),
                                 column=self.split.column.currentText() if self.split.method_value() == "column" else "")
         if self._frame is None or self._roles is None:
@@ -205,22 +258,27 @@ class TrainPanel(QWidget):
         if not cfg.targets:
             raise MolStudioError("Choose the column to predict (tick a target column).")
         cfg.task = self.target.task_value()
-        cfg.features = self.features.specs()
+        if input_kind(self._arch) != "vector" and not self._roles.structure:
+            raise MolStudioError(
+                f"The {self._arch} network reads each molecule's structure, and this table has no structure "
+                "(SMILES) column.", hint="Choose mlp or linear, which read the table's numeric columns.")
+        problem = self.features.problem()
+        if problem:
+            raise MolStudioError(problem)
+        cfg.features = self.features.specs() or ["none"]
         cfg.descriptor_columns = self.features.descriptor_columns()
         cfg.standardize = self.features.standardize.isChecked() and self.features.standardize.isEnabled()
-        if not cfg.features:
-            raise MolStudioError("Choose at least one kind of feature (fingerprint, descriptors or columns).")
-        if "columns" in cfg.features and not cfg.descriptor_columns:
-            raise MolStudioError("Tick at least one of the table's numeric columns to use as features.")
         return cfg
 
     def set_config(self, cfg: RunConfig) -> None:
         """Show ``cfg`` in the panel (columns missing from the open table are left as they are)."""
+        self._show_config(cfg)
+        self._chosen = self._frame is None  # the table, when it comes, keeps this configuration
+
+    def _show_config(self, cfg: RunConfig) -> None:
         self.set_architecture(cfg.model)
         self.hparams.set_values(cfg.resolved_hparams())
-        training = cfg.resolved_training()
-        self.training.set_values(training)
-        self.advanced.set_values(training)
+        self._set_training(cfg.resolved_training())
         self.split.set_values(cfg.split.method, tuple(cfg.split.sizes), cfg.split.seed, cfg.split.column)
         self._pending = copy.deepcopy(cfg)
         self._apply_data(self._pending)
@@ -246,6 +304,6 @@ class TrainPanel(QWidget):
         if not text:
             return
         try:
-            self.set_config(RunConfig.from_dict(json.loads(str(text))))
+            self._show_config(RunConfig.from_dict(json.loads(str(text))))
         except (MolStudioError, ValueError, TypeError, KeyError):
             QSettings().remove(SETTINGS_KEY)

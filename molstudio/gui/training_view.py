@@ -358,7 +358,8 @@ class TrainingView(QWidget):
             self.metrics.set_metrics(which, final.metrics.get(which, {}))
         if len(final.test_rows):
             self.results.show_set("Test", final.test_rows, final.test_true, final.test_pred,
-                                  final.metrics.get("test", {}), f" · best epoch {final.best_epoch}")
+                                  final.metrics.get("test", {}), f" · best epoch {final.best_epoch}",
+                                  final.test_spread, len(final.model.networks))
         ended = ENDED.get(final.stopped, final.stopped)
         took = clock(final.seconds.get("total", 0))
         text = f"{ended} after {final.epochs_run} epochs · kept the model of epoch {final.best_epoch} · {took}"
@@ -436,6 +437,6 @@ class TrainingView(QWidget):
         if self._run_frame is not None and self._run_frame is self._frame:
             self.compound_selected.emit(int(row))
 
-    def _describe(self, row: int, measured: float, predicted: float) -> str:
-        """Hover text of a plotted compound: its id, its structure and both values."""
-        return self.tips.describe(row, measured, predicted, self.results.task)
+    def _describe(self, row: int, measured: float, predicted: float, spread: float | None = None) -> str:
+        """Hover text of a plotted compound: its id, its structure, both values (and an ensemble's ±)."""
+        return self.tips.describe(row, measured, predicted, self.results.task, spread)

@@ -38,10 +38,11 @@ def view(qtbot, tmp_path):
 
 
 def quick(view, **training):
-    view.panel.set_architecture("mlp")
+    view.panel.set_architecture("mlp")  # not the graph ensemble preselected for a table with structures
+    view.panel.features.set_specs(["morgan_count", "rdkit2d"])  # a descriptor table keeps its columns
     view.panel.hparams.set_values({"hidden_sizes": [16], "dropout": 0.0})
     view.panel.training.set_values({"epochs": 4, "patience": 0, "lr": 0.01, "batch_size": 32, "device": "cpu",
-                                    **training})
+                                    "ensemble": 1, **training})
 
 
 def right_edge_in(widget, ancestor) -> int:
@@ -181,7 +182,9 @@ def test_a_run_shows_hints_first_then_figures_and_the_history_shows_them_in_view
     table, header = view.history.table, view.history.table.horizontalHeader()
     test = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())].index("Test")
     assert header.sectionViewportPosition(test) + header.sectionSize(test) <= table.viewport().width()
-    assert "ensemble of 2" in table.item(0, table.columnCount() - 1).text()
+    names = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert table.item(0, names.index("Ensemble")).text() == "2 networks"  # its own column, beside the architecture
+    assert names.index("Ensemble") == names.index("Architecture") + 1
 
 
 def test_classification_run_shows_readable_class_names(view, qtbot):
