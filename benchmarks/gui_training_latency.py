@@ -1,11 +1,11 @@
 """How late the GUI event loop runs while the training view trains on ESOL.
 
 Opens the training view (offscreen unless a display platform is set), loads the
-table, keeps the default features (Morgan counts + RDKit descriptors) and the default
-MLP, and trains while a 20 ms timer measures how late each of its ticks fires.
+table, keeps what the panel preselects for it (the recommended configuration) unless
+``--model`` names an architecture, and trains while a 20 ms timer measures how late each of its ticks fires.
 Then a second run is stopped after a few epochs, to time how fast Stop answers.
 
-    python benchmarks/gui_training_latency.py [../shared/data/esol.csv] [--epochs N]
+    python benchmarks/gui_training_latency.py [../shared/data/esol.csv] [--epochs N] [--model mlp]
 
 (from the repository root, with this checkout importable, e.g. ``PYTHONPATH=.``)
 
@@ -83,6 +83,7 @@ def wait(app: QApplication, condition, seconds: float) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", default=str(DEFAULT_DATA), help="table to train on (default: ESOL)")
+    parser.add_argument("--model", default="", help="architecture (default: what the panel preselects)")
     parser.add_argument("--epochs", type=int, default=0, help="maximum epochs (default: the engine's)")
     parser.add_argument("--stop-after", type=int, default=5, help="epochs before Stop in the second run")
     args = parser.parse_args()
@@ -101,12 +102,13 @@ def main() -> None:
     view.resize(1500, 950)
     view.show()
     view.set_table(frame, detect_roles(frame), Path(args.path))
-    view.panel.set_architecture("mlp")
+    if args.model:
+        view.panel.set_architecture(args.model)
     if args.epochs:
         view.panel.training.set_values({"epochs": args.epochs})
     cfg = view.panel.config()
     print(f"{Path(args.path).name}: {len(frame):,} rows; features {', '.join(cfg.features)}; "
-          f"{cfg.model} {cfg.resolved_hparams()['hidden_sizes']}; up to {cfg.resolved_training()['epochs']} epochs; "
+          f"{cfg.model} ×{cfg.resolved_training()['ensemble']}; up to {cfg.resolved_training()['epochs']} epochs; "
           f"platform {app.platformName()}")
 
     probe = LatenessProbe()
