@@ -4,5 +4,6 @@ SMILES tokens. Importing this package registers every built-in kind."""
 from molstudio.core.inputs.base import INPUTS, ModelInputs, make_inputs
 from molstudio.core.inputs import vector  # noqa: F401  (registration)
 from molstudio.core.inputs import graph  # noqa: F401  (registration)
+from molstudio.core.inputs import tokens  # noqa: F401  (registration)
 
 __all__ = ["INPUTS", "ModelInputs", "make_inputs"]
