@@ -111,3 +111,21 @@ def test_example_dataset_is_written(tmp_path):
     assert done.returncode == 0, done.stderr
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["f1", "f2", "f3", "f4", "y"] and len(frame) == 800
+
+
+def test_without_model_and_features_the_recommended_configuration_is_trained(tmp_path, capsys):
+    from molstudio.core.bundle import read_manifest
+    from molstudio.core.recommend import recommended
+
+    data = tmp_path / "mols.csv"
+    logp_table(40).to_csv(data, index=False)
+    out = tmp_path / "m.molstudio"
+    code = cli_main(["train", str(data), "--target", "logp", "--set", "epochs=2", "--set", "ensemble=2",
+                     "--out", str(out)])
+    assert code == 0
+    manifest = read_manifest(out)
+    rec = recommended(True)
+    assert manifest["architecture"] == rec["model"]
+    assert [f["name"] for f in manifest["features"]] == rec["features"]
+    assert manifest["members"] == 2  # --set still overrides the recommended ensemble size
+    assert f"Using the recommended model: {rec['model']}" in capsys.readouterr().err
