@@ -226,9 +226,11 @@ def _print_params(schema) -> None:
     params = list(schema)
     if not params:
         print("    (no hyperparameters)")
+    width = max([14] + [len(p.name) for p in params])
+    span = max([28] + [len(p.range_text()) for p in params])
     for p in params:
         default = ",".join(map(str, p.default)) if isinstance(p.default, list) else p.default
-        print(f"    {p.name:<14} {p.type:<9} default {str(default):<10} {p.range_text():<28} {p.help}")
+        print(f"    {p.name:<{width}} {p.type:<9} default {str(default):<10} {p.range_text():<{span}}  {p.help}")
 
 
 def cmd_example(args: argparse.Namespace) -> int:
