@@ -12,14 +12,10 @@ each run. Runs go through ``molstudio-cli train`` exactly as a user would type t
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
-import tempfile
-import time
 from pathlib import Path
 
-from molstudio.cli import main as cli_main
+from cli_run import train_report as run
 from molstudio.core.models import MODELS
 
 SETS = {
@@ -30,19 +26,6 @@ SETS = {
                             "--task", "classification", "--split", "random", "--split-sizes", "0.8,0.1,0.1"],
               "roc_auc"),
 }
-
-
-def run(data: Path, args: list[str]) -> tuple[dict, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        start = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()):
-            code = cli_main(["train", str(data), *args, "--quiet", "--out", str(Path(tmp) / "m.molstudio"),
-                             "--report", str(report)])
-        wall = time.perf_counter() - start
-        if code != 0:
-            raise SystemExit(f"molstudio-cli train {' '.join(args)} failed with exit code {code}")
-        return json.loads(report.read_text()), wall
 
 
 def main() -> None:

@@ -53,23 +53,11 @@ def run_chemprop(exe: str, data: Path, seed: int, threads: int) -> tuple[float, 
 
 
 def run_molstudio(data: Path, seed: int) -> tuple[float, float]:
-    import contextlib
-    import io
-    import json
+    from cli_run import train_report
 
-    from molstudio.cli import main as cli_main
-
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        start = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            code = cli_main(["train", str(data), "--target", TARGET, "--split", "column:split", "--model", "dmpnn",
-                             "--set", f"seed={seed}", "--quiet", "--out", str(Path(tmp) / "m.molstudio"),
-                             "--report", str(report)])
-        wall = time.perf_counter() - start
-        if code != 0:
-            raise SystemExit(f"molstudio-cli train failed with exit code {code}")
-        return json.loads(report.read_text())["metrics"]["test"]["rmse"], wall
+    report, wall = train_report(data, ["--target", TARGET, "--split", "column:split", "--model", "dmpnn",
+                                       "--set", f"seed={seed}"], hide_stderr=True)
+    return report["metrics"]["test"]["rmse"], wall
 
 
 def main() -> None:

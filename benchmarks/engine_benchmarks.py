@@ -8,32 +8,14 @@ Runs the exact ``molstudio-cli train`` commands and prints their figures.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import json
-import tempfile
-import time
 from pathlib import Path
 
-from molstudio.cli import main as cli_main
+from cli_run import train_report as run
 
 TUTORIAL = ["--target", "y", "--descriptor-columns", "f1,f2,f3,f4", "--split", "random",
             "--split-sizes", "0.8,0,0.2"]
 TUTORIAL_SET = ["--set", "hidden_sizes=16,16", "--set", "activation=relu", "--set", "lr=0.01",
                 "--set", "batch_size=64", "--set", "epochs=300", "--set", "patience=0"]
-
-
-def run(data: Path, args: list[str]) -> tuple[dict, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        start = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()):
-            code = cli_main(["train", str(data), *args, "--quiet", "--out", str(Path(tmp) / "m.molstudio"),
-                             "--report", str(report)])
-        wall = time.perf_counter() - start
-        if code != 0:
-            raise SystemExit(f"molstudio-cli train failed with exit code {code}")
-        return json.loads(report.read_text()), wall
 
 
 def main() -> None:

@@ -11,32 +11,18 @@ what else the machine runs; RMSE does not.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import json
 import statistics
-import tempfile
-import time
 from pathlib import Path
 
 import torch
 
-from molstudio.cli import main as cli_main
+from cli_run import train_report
 
 
 def train(data: Path, model: str, seed: int) -> tuple[dict, float]:
     """One ``molstudio-cli train`` run; its report and its wall-clock seconds."""
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        args = ["train", str(data), "--target", "log_solubility", "--split", "column:split", "--model", model,
-                "--set", f"seed={seed}", "--quiet", "--out", str(Path(tmp) / "m.molstudio"), "--report", str(report)]
-        start = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            code = cli_main(args)
-        wall = time.perf_counter() - start
-        if code != 0:
-            raise SystemExit(f"molstudio-cli {' '.join(args)} failed with exit code {code}")
-        return json.loads(report.read_text()), wall
+    return train_report(data, ["--target", "log_solubility", "--split", "column:split", "--model", model,
+                               "--set", f"seed={seed}"], hide_stderr=True)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from architecture_table import run
+from cli_run import train_report as run
 
 BASE = ["--target", "log_solubility", "--split", "column:split"]
 CANDIDATES = {
