@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
+
 import numpy as np
 import pandas as pd
 from rdkit import Chem
@@ -42,3 +45,19 @@ def descriptor_table(n: int = 200, seed: int = 0) -> pd.DataFrame:
     y = 5 + 3 * np.sin(2 * np.pi * f[:, 0]) + 4 * f[:, 1] * f[:, 2] - 6 * (f[:, 3] - 0.4) ** 2
     y = y + rng.normal(0, 0.3, n)
     return pd.DataFrame({"f1": f[:, 0], "f2": f[:, 1], "f3": f[:, 2], "f4": f[:, 3], "y": y})
+
+
+def rewrite_model_file(src, dst, manifest_edit=None, extra=None, weights=None):
+    """A copy of the model file ``src`` at ``dst`` with its manifest edited in place by
+    ``manifest_edit``, its weights replaced, or extra entries added (tampered files)."""
+    with zipfile.ZipFile(src) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        blob = zf.read("weights.safetensors")
+    if manifest_edit:
+        manifest_edit(manifest)
+    with zipfile.ZipFile(dst, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        zf.writestr("weights.safetensors", weights if weights is not None else blob)
+        for name, data in (extra or {}).items():
+            zf.writestr(name, data)
+    return dst

@@ -144,13 +144,20 @@ def save_model_dialog(window: MainWindow) -> None:
                     "Model saved to {path}")
 
 
-def open_model_dialog(window: MainWindow) -> None:
+def open_dialog(window: MainWindow, caption: str, file_filter: str, read: Callable[[DataTab, Path], Any],
+                failure: str) -> None:
+    """Ask for a file to open into the current tab, then ``read`` it; a problem goes to ``show_error``."""
     tab = _tab(window)
     if tab is None:
         return
-    path, _ = QFileDialog.getOpenFileName(window, "Open model", _folder(tab), MODEL_FILTER)
+    path, _ = QFileDialog.getOpenFileName(window, caption, _folder(tab), file_filter)
     if path:
-        _guarded(window, "Could not open the model", lambda: tab.training.open_model(Path(path)))
+        _guarded(window, failure, lambda: read(tab, Path(path)))
+
+
+def open_model_dialog(window: MainWindow) -> None:
+    open_dialog(window, "Open model", MODEL_FILTER, lambda tab, path: tab.training.open_model(path),
+                "Could not open the model")
 
 
 def predict_this_table(window: MainWindow) -> None:
@@ -169,12 +176,8 @@ def export_config_dialog(window: MainWindow) -> None:
 
 
 def import_config_dialog(window: MainWindow) -> None:
-    tab = _tab(window)
-    if tab is None:
-        return
-    path, _ = QFileDialog.getOpenFileName(window, "Import run configuration", _folder(tab), CONFIG_FILTER)
-    if path:
-        _guarded(window, "Could not import the run configuration", lambda: tab.training.import_run_config(Path(path)))
+    open_dialog(window, "Import run configuration", CONFIG_FILTER,
+                lambda tab, path: tab.training.import_run_config(path), "Could not import the run configuration")
 
 
 def export_dialog(window: MainWindow) -> None:

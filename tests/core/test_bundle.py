@@ -1,12 +1,11 @@
 """The .molstudio file: round trip, and refusal of damaged or foreign files."""
 
-import json
 import zipfile
 
 import numpy as np
 import pytest
 
-from factories import descriptor_table, logp_table
+from factories import descriptor_table, logp_table, rewrite_model_file
 from molstudio.core.bundle import load_model, read_manifest, save_model
 from molstudio.core.config import RunConfig
 from molstudio.core.errors import MolStudioError
@@ -53,20 +52,6 @@ def test_no_pickle_inside(trained, tmp_path):
             assert not zf.read(name).startswith(b"\x80")  # pickle protocol marker
 
 
-def _rewrite(src, dst, manifest_edit=None, extra=None, weights=None):
-    with zipfile.ZipFile(src) as zf:
-        manifest = json.loads(zf.read("manifest.json"))
-        blob = zf.read("weights.safetensors")
-    if manifest_edit:
-        manifest_edit(manifest)
-    with zipfile.ZipFile(dst, "w") as zf:
-        zf.writestr("manifest.json", json.dumps(manifest))
-        zf.writestr("weights.safetensors", weights if weights is not None else blob)
-        for name, data in (extra or {}).items():
-            zf.writestr(name, data)
-    return dst
-
-
 def test_foreign_and_damaged_files_are_refused(trained, tmp_path):
     good = save_model(trained[0], tmp_path / "good.molstudio")
     text = tmp_path / "notes.molstudio"
@@ -78,14 +63,14 @@ def test_foreign_and_damaged_files_are_refused(trained, tmp_path):
     with pytest.raises(MolStudioError):
         load_model(truncated)
     with pytest.raises(MolStudioError, match="holds"):
-        load_model(_rewrite(good, tmp_path / "extra.molstudio", extra={"../evil.py": "import os"}))
+        load_model(rewrite_model_file(good, tmp_path / "extra.molstudio", extra={"../evil.py": "import os"}))
     with pytest.raises(MolStudioError, match="format 99"):
-        load_model(_rewrite(good, tmp_path / "v99.molstudio",
+        load_model(rewrite_model_file(good, tmp_path / "v99.molstudio",
                             lambda m: m.update(format_version=99)))
     with pytest.raises(MolStudioError, match="architecture 'quantum'"):
-        load_model(_rewrite(good, tmp_path / "arch.molstudio", lambda m: m.update(architecture="quantum")))
+        load_model(rewrite_model_file(good, tmp_path / "arch.molstudio", lambda m: m.update(architecture="quantum")))
     with pytest.raises(MolStudioError, match="weights cannot be read"):
-        load_model(_rewrite(good, tmp_path / "w.molstudio", weights=b"garbage" * 10))
+        load_model(rewrite_model_file(good, tmp_path / "w.molstudio", weights=b"garbage" * 10))
 
 
 def test_shapes_must_match_the_manifest(trained, tmp_path):
@@ -95,7 +80,7 @@ def test_shapes_must_match_the_manifest(trained, tmp_path):
         m["hparams"]["hidden_sizes"] = [32]
 
     with pytest.raises(MolStudioError, match="do not fit the architecture"):
-        load_model(_rewrite(good, tmp_path / "lie.molstudio", lie))
+        load_model(rewrite_model_file(good, tmp_path / "lie.molstudio", lie))
 
 
 def test_missing_file_is_a_clear_error(tmp_path):

@@ -1,8 +1,5 @@
 """Graph input and graph networks (dmpnn, gnn): featurization, batching, training, model files."""
 
-import json
-import zipfile
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +7,7 @@ import torch
 from rdkit import Chem
 from rdkit.Chem import Descriptors
 
-from factories import SMILES, logp_table, nitrogen_table
+from factories import SMILES, logp_table, nitrogen_table, rewrite_model_file
 from molstudio.core import graph_features as gf
 from molstudio.core.bundle import load_model, save_model
 from molstudio.core.config import RunConfig
@@ -194,17 +191,6 @@ def test_a_prediction_does_not_depend_on_the_other_molecules_in_the_batch(model,
     torch.testing.assert_close(shuffled, together[[5, 0, 13, 2]], rtol=1e-5, atol=1e-5)
 
 
-def _tamper(src, dst, edit):
-    with zipfile.ZipFile(src) as zf:
-        manifest = json.loads(zf.read("manifest.json"))
-        blob = zf.read("weights.safetensors")
-    edit(manifest)
-    with zipfile.ZipFile(dst, "w") as zf:
-        zf.writestr("manifest.json", json.dumps(manifest))
-        zf.writestr("weights.safetensors", blob)
-    return dst
-
-
 @pytest.mark.parametrize("edit", [
     lambda m: m["inputs"].update(atom_features=10**9),
     lambda m: m["inputs"].update(bond_features="14"),
@@ -217,7 +203,7 @@ def test_a_model_file_declaring_inconsistent_graph_sizes_is_refused(edit, tmp_pa
     cfg = RunConfig(model="dmpnn", hparams=SMALL["dmpnn"], training={"epochs": 1})
     good = save_model(run_to_end(cfg, logp_table(30)).model, tmp_path / "good.molstudio")
     with pytest.raises(MolStudioError, match="damaged or was altered"):
-        load_model(_tamper(good, tmp_path / "bad.molstudio", edit))
+        load_model(rewrite_model_file(good, tmp_path / "bad.molstudio", edit))
 
 
 def test_graph_inputs_refuse_feature_statistics_of_the_wrong_size():

@@ -1,8 +1,5 @@
 """SMILES sequence models: tokenizer, randomized SMILES, vocabulary, padding, tasks, model files."""
 
-import json
-import zipfile
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +7,7 @@ import torch
 from rdkit import Chem
 from rdkit.Chem import Descriptors
 
-from factories import SMILES, logp_table
+from factories import SMILES, logp_table, rewrite_model_file
 from molstudio.core.bundle import load_model, save_model
 from molstudio.core.config import RunConfig, SplitConfig
 from molstudio.core.errors import MolStudioError
@@ -189,17 +186,6 @@ def test_round_trip_gives_identical_predictions(trained, model, tmp_path):
                                   again.predict_frame(frame)["logp_predicted"].to_numpy())
 
 
-def _edit_manifest(src, dst, edit):
-    with zipfile.ZipFile(src) as zf:
-        manifest = json.loads(zf.read("manifest.json"))
-        blob = zf.read("weights.safetensors")
-    edit(manifest)
-    with zipfile.ZipFile(dst, "w") as zf:
-        zf.writestr("manifest.json", json.dumps(manifest))
-        zf.writestr("weights.safetensors", blob)
-    return dst
-
-
 def test_hostile_vocabulary_or_settings_are_refused(trained, tmp_path):
     good = save_model(trained["smiles_rnn"], tmp_path / "good.molstudio")
     hostile = {
@@ -211,4 +197,4 @@ def test_hostile_vocabulary_or_settings_are_refused(trained, tmp_path):
     }
     for name, edit in hostile.items():
         with pytest.raises(MolStudioError):
-            load_model(_edit_manifest(good, tmp_path / f"{name}.molstudio", edit))
+            load_model(rewrite_model_file(good, tmp_path / f"{name}.molstudio", edit))
