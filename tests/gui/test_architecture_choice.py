@@ -2,7 +2,7 @@
 models, the recommended configuration per table, and config files of every kind of model."""
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 
 from factories import descriptor_table, logp_table
 from molstudio.core.columns import detect_roles
@@ -15,14 +15,6 @@ from molstudio.gui.train_panel import TrainPanel
 from molstudio.gui.training_view import TrainingView
 
 GRAPH, SEQUENCE = "dmpnn", "smiles_rnn"
-
-
-@pytest.fixture(autouse=True)
-def temporary_settings(tmp_path):
-    QCoreApplication.setOrganizationName("MolStudioTests")
-    QCoreApplication.setApplicationName("architecture-choice")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 
 def make_panel(qtbot, frame):

@@ -3,7 +3,7 @@ the test scatter, and the architecture and ensemble size in the run history."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import Qt
 
 from factories import descriptor_table, logp_table
 from molstudio.core import io
@@ -70,11 +70,7 @@ def test_uncertainty_sits_next_to_the_prediction_and_is_exported(window, open_ta
 
 
 @pytest.fixture
-def view(qtbot, tmp_path):
-    QCoreApplication.setOrganizationName("MolStudioTests")
-    QCoreApplication.setApplicationName("ensemble-results")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+def view(qtbot):
     widget = TrainingView()
     qtbot.addWidget(widget)
     yield widget

@@ -6,7 +6,7 @@ Each test checks a problem seen in the screenshots of ``benchmarks/gui_screensho
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QCoreApplication, QPoint, QSettings
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor
 
 from factories import descriptor_table, nitrogen_table
@@ -22,11 +22,7 @@ WIDE = "Message-passing steps per graph convolution layer (more steps see furthe
 
 
 @pytest.fixture
-def view(qtbot, tmp_path):
-    QCoreApplication.setOrganizationName("MolStudioTests")
-    QCoreApplication.setApplicationName("screen-layout")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+def view(qtbot):
     widget = TrainingView()
     qtbot.addWidget(widget)
     widget.resize(1100, 850)  # the training page of a 1400 x 900 window, beside the compound pane

@@ -9,7 +9,7 @@ import html
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
 
 import molstudio.gui.qt_compat  # noqa: F401
@@ -20,22 +20,6 @@ from molstudio.core.errors import MolStudioError
 from molstudio.core.models import MODELS, Architecture
 from molstudio.core.params import Param, Schema
 from molstudio.gui.train_panel import TrainPanel
-
-
-@pytest.fixture(autouse=True)
-def temporary_settings(tmp_path):
-    """QSettings in a temporary folder, so no test reads or writes the user's settings."""
-    app = QCoreApplication.instance()
-    old_names = (QCoreApplication.organizationName(), QCoreApplication.applicationName())
-    QCoreApplication.setOrganizationName("MolStudioTests")
-    QCoreApplication.setApplicationName("training-panel")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
-    QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
-    if app is not None:
-        QCoreApplication.setOrganizationName(old_names[0])
-        QCoreApplication.setApplicationName(old_names[1])
 
 
 @pytest.fixture

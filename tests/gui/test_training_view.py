@@ -9,26 +9,13 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QCoreApplication, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 
 import molstudio.gui.qt_compat  # noqa: F401
 from factories import descriptor_table, logp_table, nitrogen_table
 from molstudio.core.columns import detect_roles
 from molstudio.core.errors import MolStudioError
 from molstudio.gui.training_view import TrainingView
-
-
-@pytest.fixture(autouse=True)
-def temporary_settings(tmp_path):
-    old_names = (QCoreApplication.organizationName(), QCoreApplication.applicationName())
-    QCoreApplication.setOrganizationName("MolStudioTests")
-    QCoreApplication.setApplicationName("training-view")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
-    QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
-    QCoreApplication.setOrganizationName(old_names[0])
-    QCoreApplication.setApplicationName(old_names[1])
 
 
 @pytest.fixture
