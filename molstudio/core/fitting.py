@@ -111,6 +111,8 @@ def fit_network(
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=max(2, tr["patience"] // 3))
     gen = torch.Generator().manual_seed(seed)
     val_pos = torch.arange(n_tr, n_tr + n_va, device=data.device)
+    val_y = data.y[n_tr : n_tr + n_va].cpu().numpy()  # constant: copied to the host once, not every epoch
+    val_mask = data.mask[n_tr : n_tr + n_va].cpu().numpy()
     best_state = copy.deepcopy(network.state_dict())
     best_loss, best_epoch, since_best = float("inf"), 0, 0
     history: list[dict[str, float | None]] = []
@@ -147,7 +149,7 @@ def fit_network(
                 check(cancel)
                 val_pred = network_outputs(network, data.inputs, data.stored, val_pos, data.task,
                                            data.y_mean, data.y_std, data.amp)
-                val_loss = _val_loss(data, val_pred)
+                val_loss = _val_loss(data, val_pred, val_y, val_mask)
                 if not np.isfinite(val_loss):
                     raise _not_a_number(epoch, "validation loss")
             watched = val_loss if val_loss is not None else train_loss
@@ -181,11 +183,9 @@ def fit_network(
     return FitResult(history, best_epoch, stopped)
 
 
-def _val_loss(data: FitData, val_pred: np.ndarray) -> float:
-    """The validation loss on the training loss's scale, from predictions already made."""
-    sl = slice(data.n_train, data.n_train + data.n_val)
-    mask = data.mask[sl].cpu().numpy()
-    y = data.y[sl].cpu().numpy()
+def _val_loss(data: FitData, val_pred: np.ndarray, y: np.ndarray, mask: np.ndarray) -> float:
+    """The validation loss on the training loss's scale, from predictions already made
+    (``y`` scaled targets and ``mask`` of the validation rows)."""
     if data.task == "classification":
         p = np.clip(val_pred, 1e-7, 1 - 1e-7)
         per = -(y * np.log(p) + (1 - y) * np.log(1 - p))

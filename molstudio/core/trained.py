@@ -81,10 +81,11 @@ class TrainedModel:
 
     def predict_encoded(self, encoded: Any) -> tuple[np.ndarray, np.ndarray]:
         """Mean prediction and ensemble spread (zeros for one network) for encoded rows."""
-        device = self.device
-        stored = self.inputs.to_device(encoded, device)
-        n = self.inputs.count(encoded)
-        positions = torch.arange(n, device=device)
+        return self.predict_stored(self.inputs.to_device(encoded, self.device), self.inputs.count(encoded))
+
+    def predict_stored(self, stored: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`predict_encoded`, for ``n`` rows already on the device (``to_device``)."""
+        positions = torch.arange(n, device=self.device)
         outs = np.stack([
             network_outputs(net, self.inputs, stored, positions, self.task, self.y_mean, self.y_std)
             for net in self.networks

@@ -169,7 +169,7 @@ def train(
         config=cfg, task=data.task, inputs=inputs, networks=networks,
         y_mean=np.asarray(y_mean, np.float32), y_std=np.asarray(y_std, np.float32), classes=data.classes,
     )
-    preds, spread = model.predict_encoded(encoded)
+    preds, spread = model.predict_stored(fit_data.stored, len(rows))  # encoded rows are on the device already
     parts = {"train": slice(0, n_tr), "val": slice(n_tr, n_tr + n_va), "test": slice(n_tr + n_va, len(rows))}
     names = list(cfg.targets)
     metrics = {k: task_metrics(data.task, y_all[s], preds[s], names) for k, s in parts.items()}
