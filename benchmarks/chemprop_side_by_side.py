@@ -4,11 +4,13 @@ Chemprop runs in its own environment, as the ``chemprop`` executable given with
 ``--chemprop`` (e.g. ``/work/chemprop-venv/bin/chemprop``), with its default settings;
 its test RMSE is computed here from the test predictions it writes. MolStudio's dmpnn runs
 in this interpreter, also with its defaults. Both use the file's ``split`` column and the
-same weight seeds. Wall-clock seconds cover the whole command (Chemprop's include its
+same weight seeds. With ``--equal``, dmpnn instead runs at Chemprop's default settings
+(hidden and feed-forward size 300, depth 3, 50 epochs, batch 64, no early stop), so the
+seconds compare equal work. Wall-clock seconds cover the whole command (Chemprop's include its
 start-up); they depend on what else the machine runs.
 
     python benchmarks/chemprop_side_by_side.py --chemprop /work/chemprop-venv/bin/chemprop \\
-        --data ../shared/data/esol_split.csv [--seeds 0] [--threads 0]
+        --data ../shared/data/esol_split.csv [--seeds 0] [--threads 0] [--equal]
 """
 
 from __future__ import annotations
@@ -52,11 +54,16 @@ def run_chemprop(exe: str, data: Path, seed: int, threads: int) -> tuple[float, 
     return rmse, wall
 
 
-def run_molstudio(data: Path, seed: int) -> tuple[float, float]:
+CHEMPROP_SETTINGS = ["hidden_size=300", "ffn_hidden_size=300", "depth=3", "epochs=50", "batch_size=64",
+                     "patience=0"]
+
+
+def run_molstudio(data: Path, seed: int, equal: bool) -> tuple[float, float]:
     from cli_run import train_report
 
+    settings = [f"seed={seed}", *(CHEMPROP_SETTINGS if equal else [])]
     report, wall = train_report(data, ["--target", TARGET, "--split", "column:split", "--model", "dmpnn",
-                                       "--set", f"seed={seed}"], hide_stderr=True)
+                                       *(a for s in settings for a in ("--set", s))], hide_stderr=True)
     return report["metrics"]["test"]["rmse"], wall
 
 
@@ -66,6 +73,7 @@ def main() -> None:
     parser.add_argument("--data", required=True, help="esol_split.csv (smiles, log_solubility, split)")
     parser.add_argument("--seeds", default="0", help="weight seeds")
     parser.add_argument("--threads", type=int, default=0, help="torch threads for both (0 = torch's default)")
+    parser.add_argument("--equal", action="store_true", help="dmpnn at Chemprop's default settings")
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -75,7 +83,7 @@ def main() -> None:
     print(f"{'seed':>5} {'chemprop RMSE':>14} {'s':>6} {'dmpnn RMSE':>11} {'s':>6}")
     for seed in (int(s) for s in args.seeds.split(",")):
         c_rmse, c_wall = run_chemprop(args.chemprop, data, seed, args.threads)
-        m_rmse, m_wall = run_molstudio(data, seed)
+        m_rmse, m_wall = run_molstudio(data, seed, args.equal)
         print(f"{seed:>5} {c_rmse:>14.4f} {c_wall:>6.1f} {m_rmse:>11.4f} {m_wall:>6.1f}", flush=True)
 
 

@@ -15,14 +15,16 @@ from pathlib import Path
 from molstudio.cli import main as cli_main
 
 
-def train_report(data: Path, args: list[str], hide_stderr: bool = False) -> tuple[dict, float]:
-    """Run ``molstudio-cli train DATA ARGS`` (model and report in a temporary folder).
+def train_report(data: Path, args: list[str], hide_stderr: bool = False,
+                 out: Path | None = None) -> tuple[dict, float]:
+    """Run ``molstudio-cli train DATA ARGS`` (the model written to ``out``, or to a temporary
+    folder like the report).
 
     Standard output is always hidden; ``hide_stderr`` also hides warnings and notes.
     """
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        command = ["train", str(data), *args, "--quiet", "--out", str(Path(tmp) / "m.molstudio"),
+        command = ["train", str(data), *args, "--quiet", "--out", str(out or Path(tmp) / "m.molstudio"),
                    "--report", str(report)]
         quiet_err = contextlib.redirect_stderr(io.StringIO()) if hide_stderr else contextlib.nullcontext()
         start = time.perf_counter()

@@ -20,6 +20,16 @@ EXIT_ERROR = 2
 EXIT_INTERNAL = 3
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="molstudio-cli", description="Train and use MolStudio models from a terminal.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -44,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="where to write the model (.molstudio)")
     t.add_argument("--report", help="write the run's figures as JSON here")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (all cores by default)")
 
     pr = sub.add_parser("predict", help="predict a table with a trained model")
     pr.add_argument("model", help="a .molstudio file")
@@ -51,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--out", required=True, help="PREDICTIONS.csv | .xlsx | .sdf | .tsv")
     pr.add_argument("--images", action="store_true", help="embed structure images in an XLSX output")
     pr.add_argument("--chunk-rows", type=int, default=20000, help="rows read at a time")
+    pr.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (all cores by default)")
 
     i = sub.add_parser("info", help="describe a trained model file")
     i.add_argument("model")
@@ -70,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from molstudio.cli_commands import COMMANDS
 
+        if getattr(args, "threads", None):
+            import torch
+
+            torch.set_num_threads(args.threads)
         return COMMANDS[args.command](args)
     except MolStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -129,3 +129,21 @@ def test_without_model_and_features_the_recommended_configuration_is_trained(tmp
     assert [f["name"] for f in manifest["features"]] == rec["features"]
     assert manifest["members"] == 2  # --set still overrides the recommended ensemble size
     assert f"Using the recommended model: {rec['model']}" in capsys.readouterr().err
+
+
+def test_threads_option_limits_torch_threads_and_rejects_nonsense(tmp_path, capsys):
+    import torch
+
+    data = tmp_path / "d.csv"
+    descriptor_table(30).to_csv(data, index=False)
+    before = torch.get_num_threads()
+    try:
+        code = cli_main(["train", str(data), "--model", "linear", "--set", "epochs=1", "--threads", "1",
+                         "--quiet", "--out", str(tmp_path / "m.molstudio")])
+        assert code == 0 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(SystemExit) as stop:
+        cli_main(["train", str(data), "--threads", "0", "--out", str(tmp_path / "n.molstudio")])
+    assert stop.value.code == 2
+    assert "expected a whole number of at least 1, got '0'" in capsys.readouterr().err

@@ -1,0 +1,107 @@
+"""Fixtures of every GUI test (tests/gui, tests/robustness/gui): offscreen Qt, private settings,
+leak checks, small tables. Each GUI folder's conftest.py imports them all."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+import gc
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 would free None after many Qt calls)
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths, QThread
+from PySide6.QtWidgets import QApplication
+
+from factories import logp_table
+
+# rows a chemist's file really has: a ring left open, a pentavalent carbon, a blank cell
+BROKEN = [("BAD1", "C1CC", 1.0), ("BAD2", "C(C)(C)(C)(C)C", 2.0), ("BLANK", "", 3.0)]
+
+
+@pytest.fixture(autouse=True)
+def private_settings(qapp, tmp_path):
+    """Every test gets its own QSettings folder; the user's settings are never touched."""
+    qapp.setOrganizationName("MolStudioTests")
+    qapp.setApplicationName("MolStudioTests")
+    QStandardPaths.setTestModeEnabled(True)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield tmp_path / "settings"
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(qapp):
+    """Fail a test that leaves a window, a dialog or a running thread behind."""
+    before = {id(w) for w in QApplication.topLevelWidgets()}
+    python_threads = threading.active_count()
+    yield
+    for attempt in range(4):  # let close(), deleteLater() and queued signals finish
+        if attempt:
+            gc.collect()  # parentless popup menus (pyqtgraph's) go with their Python owners
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        qapp.processEvents()
+        # no reference is kept between rounds: it would keep a Python-owned widget alive
+        if not any(id(w) not in before for w in QApplication.topLevelWidgets()):
+            break
+    leaked = [w for w in QApplication.topLevelWidgets() if id(w) not in before]
+    names = [f"{type(w).__name__}({w.windowTitle()!r})" for w in leaked]
+    for widget in leaked:
+        widget.close()
+        widget.deleteLater()
+    # type() rather than isinstance(): it does not touch lazy module proxies (torch warns)
+    running = [t for t in gc.get_objects() if issubclass(type(t), QThread) and t.isRunning()]
+    for thread in running:
+        thread.quit()
+        thread.wait(5000)
+    assert not names, f"windows left open: {names}"
+    assert not running, f"{len(running)} QThread(s) still running"
+    assert threading.active_count() <= python_threads
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window as the application shows it; closed (and deleted) after the test."""
+    from molstudio.gui.main_window import MainWindow
+
+    win = MainWindow()
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    win.deleteLater()
+
+
+@pytest.fixture
+def compounds_csv(tmp_path) -> Path:
+    """60 valid compounds with an id and logP, then three broken rows (positions 60-62)."""
+    frame = logp_table()
+    broken = pd.DataFrame(BROKEN, columns=["compound_id", "smiles", "logp"])
+    path = tmp_path / "compounds.csv"
+    pd.concat([frame, broken], ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def wait_loaded(qtbot):
+    """Wait until a tab holds the whole table and its structures are checked."""
+
+    def wait(tab, timeout: int = 20000):
+        qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=timeout)
+        return tab
+
+    return wait
+
+
+@pytest.fixture
+def open_table(window, wait_loaded):
+    """Open a file the way a dropped file is opened, and wait until it is loaded."""
+
+    def open_(path: Path):
+        (tab,) = window.open_paths([path])
+        return wait_loaded(tab)
+
+    return open_
