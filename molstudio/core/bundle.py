@@ -5,15 +5,22 @@ judge the model: architecture, hyperparameters, features and their fitted scalin
 the fitted input description such as a SMILES vocabulary, targets, task, split and
 seeds, metrics, library versions, creation time) and ``weights.safetensors`` (the
 weights of each network — ``member0.*``, ``member1.*``… for an ensemble — and feature
-statistics). Nothing is pickled:
-opening a model file received from a colleague cannot run code. Every entry, size
-and tensor shape is checked before use.
+statistics). Nothing is pickled: opening a model file received from a colleague cannot
+run code.
+
+A model file is data from outside. Opening one checks, in this order and before anything
+is built, the file and its zip entries (:mod:`molstudio.core.model_archive`), the manifest
+against its schema (:mod:`molstudio.core.manifest_schema`), the weights against the
+manifest (:func:`~molstudio.core.model_archive.read_weights`), the fitted input description
+against the features, and finally the weights against the network the manifest's
+architecture, settings and features describe, built shape-only first so that a file
+cannot make MolStudio allocate a network it does not hold the weights of. Each refusal is
+one :class:`MolStudioError` naming the file.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import platform
 import zipfile
@@ -22,41 +29,21 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 import molstudio
 from molstudio.core.atomic import atomic_path
 from molstudio.core.config import RunConfig
 from molstudio.core.errors import MolStudioError
-from molstudio.core.inputs import make_inputs
+from molstudio.core.inputs import ModelInputs, make_inputs
+from molstudio.core.manifest_schema import (
+    FORMAT, FORMAT_VERSION, MAX_MEMBERS, describe_features, upgrade_weight_name, validate,
+)
+from molstudio.core.model_archive import MANIFEST, WEIGHTS, damaged, read_entries, read_weights
 from molstudio.core.models import MODELS, build_network
 from molstudio.core.trained import TrainedModel
 
-FORMAT = "molstudio-model"
-FORMAT_VERSION = 2
-MAX_MEMBERS = 100
-MANIFEST = "manifest.json"
-WEIGHTS = "weights.safetensors"
-MAX_MANIFEST_BYTES = 50 * 2**20
-MAX_WEIGHTS_BYTES = 4 * 2**30
-MAX_RATIO = 200  # uncompressed/compressed; more than this smells of a zip bomb
-
-_REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "format": str,
-    "format_version": int,
-    "architecture": str,
-    "hparams": dict,
-    "config": dict,
-    "task": str,
-    "targets": list,
-    "features": list,
-    "target_mean": list,
-    "target_std": list,
-    "inputs": dict,
-    "members": int,
-    "tensors": dict,
-}
+__all__ = ["FORMAT", "FORMAT_VERSION", "MAX_MEMBERS", "load_model", "read_manifest", "save_model"]
 
 
 def save_model(model: TrainedModel, path: str | Path) -> Path:
@@ -118,52 +105,37 @@ def _versions() -> dict[str, str]:
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
-    """The validated manifest of a model file, without building the network."""
-    manifest, _ = _read_entries(Path(path), weights=False)
-    return manifest
+    """The manifest of a model file (format 1 upgraded), after every check :func:`load_model`
+    makes: a file that could not be opened as a model is refused here too."""
+    return _open(Path(path))[0]
 
 
 def load_model(path: str | Path) -> TrainedModel:
     """Rebuild a trained model from a ``.molstudio`` file, checking everything it declares."""
-    path = Path(path)
-    manifest, blob = _read_entries(path, weights=True)
+    return _open(Path(path))[1]
+
+
+def _open(path: Path) -> tuple[dict[str, Any], TrainedModel]:
+    raw, blob = read_entries(path)
+    manifest = validate(raw, path.name)
+    legacy = raw["format_version"] == 1  # validate() upgraded the manifest; the weights' names follow
+    tensors = read_weights(blob, manifest["tensors"], path.name, upgrade_weight_name if legacy else None)
     try:
-        tensors = st_load(blob)
-    except Exception:
-        raise _damaged(path, "its weights cannot be read") from None
-    declared = manifest["tensors"]
-    if set(declared) != set(tensors):
-        raise _damaged(path, "its weights do not match its manifest")
-    for name, arr in tensors.items():
-        if list(arr.shape) != list(declared[name].get("shape", [])):
-            raise _damaged(path, f"the weight '{name}' has shape {list(arr.shape)}, "
-                                 f"the manifest says {declared[name].get('shape')}")
-    config = RunConfig.from_dict(manifest["config"])
+        config = RunConfig.from_dict(manifest["config"])
+    except (MolStudioError, ValueError, TypeError) as exc:
+        raise damaged(path.name, f"its run configuration cannot be used ({exc})") from None
     arch = MODELS.get(manifest["architecture"])
-    if manifest["inputs"].get("kind") != arch.input_kind:
-        raise _damaged(path, "its input description does not match its architecture")
     inputs = make_inputs(arch.input_kind, manifest["features"], manifest["hparams"])
     try:
         inputs.load(manifest["inputs"], tensors)
         dims = inputs.dims()
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
-        raise _damaged(path, f"its input description cannot be used ({exc})") from None
-    n_out = len(manifest["targets"])
-    networks = []
-    for i in range(manifest["members"]):
-        network = build_network(manifest["architecture"], manifest["hparams"], dims, n_out)
-        prefix = f"member{i}."
-        state = network.state_dict()
-        own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-        if set(own) != set(state) or any(tuple(state[k].shape) != v.shape for k, v in own.items()):
-            raise _damaged(path, "its weights do not fit the architecture it declares")
-        network.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in own.items()})
-        network.eval()
-        networks.append(network)
-    known = {f"member{i}." for i in range(manifest["members"])}
-    if any(k.split(".", 1)[0] + "." not in known and not k.startswith(inputs.state_prefixes()) for k in tensors):
-        raise _damaged(path, "it holds weights that belong to no network")
-    return TrainedModel(
+    except (KeyError, ValueError, TypeError, IndexError, MolStudioError) as exc:
+        raise damaged(path.name, f"its input description cannot be used ({exc})") from None
+    unowned = [k for k in tensors if not k.startswith(("member", *inputs.state_prefixes()))]
+    if unowned:
+        raise damaged(path.name, f"it holds the weight '{unowned[0]}', which belongs to no network")
+    networks = [_network(manifest, inputs, dims, tensors, i, path.name) for i in range(manifest["members"])]
+    model = TrainedModel(
         config=config,
         task=manifest["task"],
         inputs=inputs,
@@ -175,85 +147,42 @@ def load_model(path: str | Path) -> TrainedModel:
         info={**manifest.get("info", {}), "created": manifest.get("created"),
               "versions": manifest.get("versions", {})},
     )
+    return manifest, model
 
 
-def _damaged(path: Path, why: str) -> MolStudioError:
-    return MolStudioError(
-        f"The model file {path.name} is damaged or was altered: {why}.",
-        hint="Ask for a fresh copy of the file, or train the model again.",
-    )
+def _network(manifest: dict[str, Any], inputs: ModelInputs, dims: dict[str, int],
+             tensors: dict[str, np.ndarray], member: int, name: str) -> torch.nn.Module:
+    """Member ``member``'s network with its weights, after checking they fit it exactly.
 
-
-def _read_entries(path: Path, weights: bool) -> tuple[dict[str, Any], bytes]:
-    if not path.exists():
-        raise MolStudioError(f"The model file {path} does not exist.")
+    The network is first built on the meta device (shapes only, no memory), so settings
+    that describe a huge network are refused without allocating it.
+    """
+    arch, n_out = manifest["architecture"], len(manifest["targets"])
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        raise MolStudioError(
-            f"{path.name} is not a MolStudio model file (it is not a .molstudio archive, or it is truncated)."
-        ) from None
-    with zf:
-        infos = {i.filename: i for i in zf.infolist()}
-        unexpected = [n for n in infos if n not in (MANIFEST, WEIGHTS)]
-        if unexpected or MANIFEST not in infos or WEIGHTS not in infos:
-            raise MolStudioError(
-                f"{path.name} is not a MolStudio model file: it holds {sorted(infos) or 'nothing'} "
-                f"instead of {MANIFEST} and {WEIGHTS}."
-            )
-        for name, limit in ((MANIFEST, MAX_MANIFEST_BYTES), (WEIGHTS, MAX_WEIGHTS_BYTES)):
-            info = infos[name]
-            if info.file_size > limit or info.file_size > MAX_RATIO * max(info.compress_size, 1) + 2**20:
-                raise _damaged(path, f"the entry {name} declares an implausible size")
-        manifest_bytes = _read_bounded(zf, infos[MANIFEST], MAX_MANIFEST_BYTES, path)
-        blob = _read_bounded(zf, infos[WEIGHTS], MAX_WEIGHTS_BYTES, path) if weights else b""
-    try:
-        manifest = json.loads(manifest_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _damaged(path, "its manifest is not valid JSON") from None
-    _validate(manifest, path)
-    return manifest, blob
-
-
-def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: Path) -> bytes:
-    buf = io.BytesIO()
-    try:
-        with zf.open(info) as fh:
-            while chunk := fh.read(1 << 20):
-                buf.write(chunk)
-                if buf.tell() > min(limit, info.file_size):
-                    raise _damaged(path, f"the entry {info.filename} is larger than declared")
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise _damaged(path, f"the entry {info.filename} cannot be read ({exc})") from None
-    return buf.getvalue()
-
-
-def _validate(manifest: Any, path: Path) -> None:
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise MolStudioError(f"{path.name} is not a MolStudio model file (its manifest has another format).")
-    for key, kind in _REQUIRED.items():
-        if not isinstance(manifest.get(key), kind):
-            raise _damaged(path, f"the manifest's '{key}' is missing or of the wrong type")
-    version = manifest["format_version"]
-    if version > FORMAT_VERSION or version < 1:
-        raise MolStudioError(
-            f"{path.name} was written by a MolStudio with model format {version}; this version reads "
-            f"format {FORMAT_VERSION}.",
-            hint="Update MolStudio to open this model.",
-        )
-    if manifest["architecture"] not in MODELS:
-        raise MolStudioError(
-            f"{path.name} uses the architecture '{manifest['architecture']}', which this MolStudio does not have.",
-            hint="Update MolStudio to open this model.",
-        )
-    if manifest["task"] not in ("regression", "classification"):
-        raise _damaged(path, f"unknown task '{manifest['task']}'")
-    if not 1 <= manifest["members"] <= MAX_MEMBERS:
-        raise _damaged(path, f"it declares {manifest['members']} networks")
-    n = len(manifest["targets"])
-    if n == 0 or len(manifest["target_mean"]) != n or len(manifest["target_std"]) != n:
-        raise _damaged(path, "the target description is inconsistent")
-    for name, spec in manifest["tensors"].items():
-        shape = spec.get("shape") if isinstance(spec, dict) else None
-        if not isinstance(shape, list) or not all(isinstance(d, int) and 0 <= d < 2**31 for d in shape):
-            raise _damaged(path, f"the tensor '{name}' has no valid shape")
+        with torch.device("meta"):
+            expected = build_network(arch, manifest["hparams"], dims, n_out).state_dict()
+    except (MolStudioError, AssertionError, ValueError, TypeError, RuntimeError) as exc:
+        why = exc.message if isinstance(exc, MolStudioError) else str(exc)
+        raise damaged(name, f"its settings describe a network that cannot be built ({why})") from None
+    prefix = f"member{member}."
+    own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    unfit = "its weights do not fit the architecture it declares"
+    missing = [k for k in expected if k not in own]
+    if missing:
+        raise damaged(name, f"{unfit}: the weight '{prefix}{missing[0]}' is missing")
+    extra = [k for k in own if k not in expected]
+    if extra:
+        raise damaged(name, f"{unfit}: the '{arch}' network has no weight '{prefix}{extra[0]}'")
+    for key, want in expected.items():
+        have = own[key]
+        if tuple(want.shape) != have.shape:
+            raise damaged(name, (
+                f"{unfit}: the weight '{prefix}{key}' has shape {list(have.shape)}, but the '{arch}' network "
+                f"with its settings and its features ({describe_features(manifest['features'])}: "
+                f"{len(inputs.pipeline.feature_names())} values per compound) needs {list(want.shape)}"))
+        if str(want.dtype).removeprefix("torch.") != str(have.dtype):
+            raise damaged(name, f"{unfit}: the weight '{prefix}{key}' is stored as {have.dtype}, the network "
+                                f"needs {str(want.dtype).removeprefix('torch.')}")
+    network = build_network(arch, manifest["hparams"], dims, n_out)
+    network.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in own.items()})
+    return network.eval()

@@ -76,8 +76,8 @@ def test_foreign_and_damaged_files_are_refused(trained, tmp_path):
 def test_shapes_must_match_the_manifest(trained, tmp_path):
     good = save_model(trained[0], tmp_path / "good.molstudio")
 
-    def lie(m):
-        m["hparams"]["hidden_sizes"] = [32]
+    def lie(m):  # consistently: the run configuration holds the same settings
+        m["hparams"]["hidden_sizes"] = m["config"]["model"]["hidden_sizes"] = [32]
 
     with pytest.raises(MolStudioError, match="do not fit the architecture"):
         load_model(rewrite_model_file(good, tmp_path / "lie.molstudio", lie))

@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 from rdkit import Chem
 
-from molstudio.core.feature_pipeline import FeaturePipeline
+from molstudio.core.feature_pipeline import FEATURE_STATS, FeaturePipeline
 from molstudio.core.featurizers import FeatureCache
 from molstudio.core.registry import Registry
 
@@ -92,7 +92,19 @@ class ModelInputs:
         return ("features.",)
 
     def load(self, manifest: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
+        """Fitted state from a model file; refuses feature scaling that does not fit the features
+        (raises ValueError, which the model file's reader reports)."""
         self.pipeline.load_state(tensors)
+        stats = self.pipeline.stats
+        if set(stats) != set(FEATURE_STATS):
+            raise ValueError("the feature scaling is incomplete")
+        n_cont = int(self.pipeline.continuous_mask().sum())
+        for name, values in stats.items():
+            if values.shape != (n_cont,):
+                raise ValueError(f"the feature scaling '{name}' has {values.size} values, the features "
+                                 f"need {n_cont}")
+        if (stats["scale"] <= 0).any() or (stats["low"] > stats["high"]).any():
+            raise ValueError("the feature scaling holds a range or a scale that no training set gives")
 
 
 INPUTS: Registry[ModelInputs] = Registry("input kind")

@@ -185,9 +185,3 @@ class GraphInputs(ModelInputs):
             if manifest.get(key) != expected:
                 raise ValueError(f"{key} is {manifest.get(key)!r}, expected {expected}")
         super().load(manifest, tensors)
-        n_cont = int(self.pipeline.continuous_mask().sum())
-        for name, values in self.pipeline.stats.items():
-            if values.shape != (n_cont,):
-                raise ValueError(f"the feature statistic '{name}' has {values.size} values, expected {n_cont}")
-        if n_cont and set(self.pipeline.stats) != {"median", "low", "high", "scale", "constant"}:
-            raise ValueError("the feature statistics are incomplete")
