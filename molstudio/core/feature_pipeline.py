@@ -25,6 +25,8 @@ from rdkit import Chem
 from molstudio.core.featurizers import CACHE, FeatureCache, compute_block, make_featurizer
 
 Z_CLIP = 6.0
+#: the fitted scaling, one value per continuous feature each (saved in the model file)
+FEATURE_STATS = ("median", "low", "high", "scale", "constant")
 _EPS = 1e-9
 
 
@@ -79,7 +81,7 @@ class FeaturePipeline:
         x = raw_train[:, cont].astype(np.float64)
         if x.shape[1] == 0:  # fingerprints only: nothing to scale
             empty = np.zeros(0, np.float32)
-            self.stats = {k: empty for k in ("median", "low", "high", "scale", "constant")}
+            self.stats = {k: empty for k in FEATURE_STATS}
             return self
         with np.errstate(all="ignore"):
             import warnings
@@ -111,20 +113,25 @@ class FeaturePipeline:
         """Scaled matrix, every value finite and bounded."""
         out = np.array(raw, dtype=np.float32, copy=True)
         cont = self.continuous_mask()
+        # in place where a block is the whole matrix: boolean column indexing copies it
+        # (a million compounds x 2048 counts made prediction wait on memory traffic)
         if cont.any():
             s = self.stats
-            x = out[:, cont]
-            bad = ~np.isfinite(x)
-            x[bad] = np.broadcast_to(s["median"], x.shape)[bad]
-            x = np.clip(x, s["low"], s["high"])
-            z = (x - s["median"]) / s["scale"]
-            z[:, s["constant"] > 0.5] = 0.0
-            out[:, cont] = np.clip(z, -Z_CLIP, Z_CLIP)
+            x = out if cont.all() else out[:, cont]
+            np.copyto(x, np.broadcast_to(s["median"], x.shape), where=~np.isfinite(x))
+            np.clip(x, s["low"], s["high"], out=x)
+            x -= s["median"]
+            x /= s["scale"]
+            x[:, s["constant"] > 0.5] = 0.0
+            np.clip(x, -Z_CLIP, Z_CLIP, out=x)
+            if x is not out:
+                out[:, cont] = x
         fp = ~cont
         if fp.any():
-            block = out[:, fp]
-            block[~np.isfinite(block)] = 0.0
-            out[:, fp] = block
+            block = out if fp.all() else out[:, fp]
+            np.copyto(block, 0.0, where=~np.isfinite(block))
+            if block is not out:
+                out[:, fp] = block
         return out
 
     def state(self) -> dict[str, np.ndarray]:

@@ -277,6 +277,8 @@ def compute_block(
     n = len(mols)
     if not featurizer.needs_structures:
         return featurizer.compute(mols, frame)
+    if cache is None and all(mol is not None for mol in mols):
+        return featurizer.compute(list(mols), None)  # no second matrix of a chunk's size to fill
     width = len(featurizer.feature_names())
     out = np.full((n, width), np.nan, dtype=np.float32)
     todo: list[int] = []

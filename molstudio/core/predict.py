@@ -35,9 +35,14 @@ class PredictionSummary:
         return self.rows / self.seconds if self.seconds > 0 else float("inf")
 
 
-def predict_table(model: TrainedModel, frame: pd.DataFrame, cache: FeatureCache | None = CACHE) -> pd.DataFrame:
-    """``frame`` with the prediction columns added (existing ones of the same name replaced)."""
-    preds = model.predict_frame(frame, cache=cache)
+def predict_table(
+    model: TrainedModel, frame: pd.DataFrame, cache: FeatureCache | None = CACHE, structure_column: str | None = None
+) -> pd.DataFrame:
+    """``frame`` with the prediction columns added (existing ones of the same name replaced).
+
+    A table that lacks what the model reads is refused (:meth:`TrainedModel.check_table`).
+    """
+    preds = model.predict_frame(frame, cache=cache, structure_column=structure_column)
     kept = frame.drop(columns=[c for c in preds.columns if c in frame.columns])
     return pd.concat([kept, preds], axis=1)
 
@@ -60,8 +65,8 @@ def predict_file(
         first = next(chunks)
     except StopIteration:
         raise MolStudioError(f"{in_path.name} holds no rows to predict.") from None
-    structure = model.structure_column_for(first)
-    out_first = predict_table(model, first, cache=None)
+    structure = model.check_table(first)  # before the output file is created; every chunk reads this column
+    out_first = predict_table(model, first, cache=None, structure_column=structure)
     with io.open_table_writer(
         out_path, list(out_first.columns), structure_column=structure, images=images, forbid=in_path
     ) as writer:
@@ -78,5 +83,5 @@ def predict_file(
                 chunk = next(chunks)
             except StopIteration:
                 break
-            chunk_out = predict_table(model, chunk, cache=None)
+            chunk_out = predict_table(model, chunk, cache=None, structure_column=structure)
     return PredictionSummary(rows, flagged, time.perf_counter() - start)

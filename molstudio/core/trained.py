@@ -7,6 +7,8 @@ prediction is their mean and their spread (standard deviation) is reported as th
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +94,39 @@ class TrainedModel:
         ])
         return outs.mean(axis=0), outs.std(axis=0)
 
+    def check_table(self, frame: pd.DataFrame, structure_column: str | None = None) -> str | None:
+        """Check that ``frame`` has what the model reads, before any row is predicted, and
+        return its structure column (None for a model on descriptor columns only).
+
+        The one check of a table against a model, for in-memory and streamed prediction
+        alike: every descriptor column the model was trained on, each holding numbers, and
+        a structure column when the model reads structures. A refusal names what differs.
+        """
+        needed = self.inputs.descriptor_columns
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise MolStudioError(
+                f"The table to predict lacks {len(missing)} of the {len(needed)} descriptor column(s) the model "
+                f"was trained on: {_names(missing)}.",
+                hint=_similar_columns(missing, frame.columns, needed)
+                or "Add these columns (same names, same units) to the table, or train a model on the columns it has.",
+            )
+        for name in needed:
+            numbers, text = _descriptor_values(frame[name])
+            if text.any() and not numbers.notna().any():
+                raise MolStudioError(
+                    f"The descriptor column '{name}' of the table to predict holds no numbers "
+                    f"(e.g. '{frame[name][text].iloc[0]}'); the model was trained on numbers in it.",
+                    hint="Check that the right file was chosen and that its columns are what their names say.",
+                )
+        if not self.inputs.needs_structures:
+            return None
+        if structure_column is not None:
+            if structure_column not in frame.columns:
+                raise MolStudioError(f"The structure column '{structure_column}' is missing from the table to predict.")
+            return structure_column
+        return self.structure_column_for(frame)
+
     def structure_column_for(self, frame: pd.DataFrame) -> str | None:
         """The column holding structures in a new table: the training name if present, else detected."""
         if not self.inputs.needs_structures:
@@ -101,9 +136,11 @@ class TrainedModel:
             return name
         detected = columns.detect_roles(frame).structure
         if detected is None:
+            trained_on = f"the structures of a column named '{name}'" if name else "structures"
             raise MolStudioError(
-                "No structure (SMILES) column was found in the table to predict.",
-                hint=f"The model was trained on structures from a column named '{name}'.",
+                f"The model predicts from each compound's structure, and the table to predict has no column of "
+                f"SMILES or structures (its columns: {_names([str(c) for c in frame.columns])}).",
+                hint=f"The model was trained on {trained_on}; add a SMILES column to the table.",
             )
         return detected
 
@@ -112,24 +149,26 @@ class TrainedModel:
     ) -> pd.DataFrame:
         """Prediction columns for every row of ``frame`` (same index, same order).
 
-        Rows whose structure cannot be read get empty predictions and the reason in
-        :data:`ERROR_COLUMN`.
+        The table is checked first (:meth:`check_table`). Rows whose structure cannot be
+        read, or whose descriptor value is text rather than a number, get empty predictions
+        and the reason in :data:`ERROR_COLUMN`; an empty descriptor value is filled as in
+        training (the training median).
         """
         n = len(frame)
-        missing = [c for c in self.inputs.descriptor_columns if c not in frame.columns]
-        if missing:
-            raise MolStudioError(
-                f"The table lacks the descriptor column(s) the model was trained on: {', '.join(missing)}.",
-            )
+        col = self.check_table(frame, structure_column)
         errors: list[str | None] = [None] * n
         mols: list[Any] = [None] * n
         keys: list[str | None] = [None] * n
-        if self.inputs.needs_structures:
-            col = structure_column or self.structure_column_for(frame)
+        if col is not None:
             kind = "molblock" if col == "molblock" else "smiles"
-            parsed = chem.parse_structures(frame[col].tolist(), kind=kind, standardize=self.config.standardize)
+            parsed = chem.parse_structures(frame[col].tolist(), kind=kind, standardize=self.config.standardize,
+                                           canonical=cache is not None)
             mols, errors, keys = list(parsed.mols), list(parsed.errors), list(parsed.canonical)
             errors = [f"invalid structure: {e}" if e else None for e in errors]
+        for name in self.inputs.descriptor_columns:
+            _, text = _descriptor_values(frame[name])
+            for i in np.flatnonzero(text.to_numpy()):
+                errors[i] = errors[i] or f"the descriptor '{name}' is not a number: '{frame[name].iloc[i]}'"
         ok = np.array([e is None for e in errors], dtype=bool)
         pred = np.full((n, len(self.targets)), np.nan, dtype=np.float64)
         spread = pred.copy()
@@ -153,3 +192,39 @@ class TrainedModel:
                 out[f"{t}_uncertainty"] = spread[:, j]
         out[ERROR_COLUMN] = pd.array([e or "" for e in errors], dtype="object")
         return out
+
+
+def _descriptor_values(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A descriptor column as numbers (NaN where empty or not a number) and the mask of cells
+    that hold text which is not a number (an empty cell is missing, not text)."""
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return col.astype(float), pd.Series(False, index=col.index)
+    numbers = pd.to_numeric(col, errors="coerce")
+    present = col.notna() & (col.astype(str).str.strip() != "")
+    return numbers, present & numbers.isna()
+
+
+def _names(names: list[str], shown: int = 8) -> str:
+    listed = ", ".join(f"'{n}'" for n in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def _similar_columns(missing: list[str], available: Any, needed: list[str]) -> str | None:
+    """A hint naming the table's columns that look like missing ones (case, spaces, _ or -, a typo);
+    a column the model reads under its own name is no candidate."""
+    def norm(name: object) -> str:
+        return re.sub(r"[\s_\-]+", "", str(name)).casefold()
+
+    used = set(needed)
+    available = [c for c in available if c not in used]
+    by_norm = {norm(c): str(c) for c in available}
+    texts = [str(c) for c in available] if len(available) <= 2000 else []  # difflib is quadratic
+    pairs = []
+    for name in missing[:20]:
+        match = by_norm.get(norm(name)) or next(iter(difflib.get_close_matches(name, texts, 1, 0.85)), None)
+        if match is not None:
+            pairs.append(f"'{match}' for '{name}'")
+    if not pairs:
+        return None
+    shown = "; ".join(pairs[:5]) + (f" and {len(pairs) - 5} more" if len(pairs) > 5 else "")
+    return f"The table has similarly named columns ({shown}): rename them to the names the model was trained on."
