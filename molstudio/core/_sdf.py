@@ -135,7 +135,10 @@ def layout(records: Iterable[Record]) -> tuple[list[str], str | None]:
     return columns, title
 
 
-def to_frame(records: list[Record], columns: list[str], title: str | None, start: int) -> pd.DataFrame:
+def to_frame(
+    records: list[Record], columns: list[str], title: str | None, start: int,
+    qualifiers: dict[str, bool] | None = None,
+) -> pd.DataFrame:
     """A frame with a ``molblock`` column, the title column and one column per field."""
     data: dict[str, list[object]] = {c: [] for c in columns}
     for rec in records:
@@ -147,7 +150,15 @@ def to_frame(records: list[Record], columns: list[str], title: str | None, start
     frame = pd.DataFrame(data, columns=columns)
     frame["molblock"] = frame["molblock"].astype(str)
     return finish_frame(
-        frame, raw=("molblock",), keep_text=(title,) if title else (), drop_empty_rows=False, start=start
+        frame, raw=("molblock",), keep_text=(title,) if title else (), drop_empty_rows=False, start=start,
+        qualifiers=qualifiers,
+    )
+
+
+def _nothing_readable(path: Path, why: str) -> MolStudioError:
+    return MolStudioError(
+        f"No molecule could be read from {path.name}: record 1 is broken ({why}).",
+        hint="Is it really an SD file (.sdf)?",
     )
 
 
@@ -165,10 +176,7 @@ def read_sdf(
         raise MolStudioError(f"{path.name} contains no molecules.")
     broken = [r for r in records if r.error]
     if len(broken) == len(records):
-        raise MolStudioError(
-            f"No molecule could be read from {path.name}: record 1 is broken ({records[0].error}).",
-            hint="Is it really an SD file (.sdf)?",
-        )
+        raise _nothing_readable(path, records[0].error or "")
     problems = [
         RowProblem(i, "molblock", f"SDF record {r.number} is broken: {r.error}; its data fields were kept")
         for i, r in enumerate(records)
@@ -178,7 +186,7 @@ def read_sdf(
     if broken:
         shown = ", ".join(str(r.number) for r in broken[:5])
         warnings.append(
-            f"{len(broken)} of {len(records)} SD records could not be read (record {shown}"
+            f"{len(broken)} of {len(records)} SD records of {path.name} could not be read (record {shown}"
             f"{' and more' if len(broken) > 5 else ''}); they are kept as rows without a structure."
         )
     columns, title = layout(records)
@@ -186,19 +194,42 @@ def read_sdf(
     return frame, problems, warnings + numeric_warnings(frame.drop(columns="molblock"))
 
 
+def _survey(lines: Iterable[str], path: Path) -> tuple[list[str], str | None]:
+    """The columns of the whole file (see :func:`layout`); like :func:`read_sdf`, a file
+    without one readable record is refused. Checking stops at the first sound record."""
+    count, sound, first_error = 0, False, ""
+
+    def records() -> Iterator[Record]:
+        nonlocal count, sound, first_error
+        for number, block in split_records(lines):
+            rec = parse_record(number, block, check=not sound)
+            count += 1
+            sound = sound or rec.error is None
+            first_error = first_error or rec.error or ""
+            yield rec
+
+    columns, title = layout(records())
+    if count == 0:
+        raise MolStudioError(f"{path.name} contains no molecules.")
+    if not sound:
+        raise _nothing_readable(path, first_error)
+    return columns, title
+
+
 def iter_sdf(path: Path, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """Chunks of an SD file with the same columns as :func:`read_sdf`, memory bounded."""
-    with open(path, encoding=encoding) as fh:
-        columns, title = layout(parse_record(n, lines, check=False) for n, lines in split_records(fh))
+    with open(path, encoding=encoding, errors="replace") as fh:
+        columns, title = _survey(fh, path)
     start = 0
-    with open(path, encoding=encoding) as fh:
+    qualifiers: dict[str, bool] = {}  # one decision per field for the whole file
+    with open(path, encoding=encoding, errors="replace") as fh:
         batch: list[Record] = []
         for number, lines in split_records(fh):
             batch.append(parse_record(number, lines))
             if len(batch) == chunk_rows:
-                yield to_frame(batch, columns, title, start)
+                yield to_frame(batch, columns, title, start, qualifiers)
                 start, batch = start + len(batch), []
         if batch:
-            yield to_frame(batch, columns, title, start)
+            yield to_frame(batch, columns, title, start, qualifiers)
         elif start == 0:
             raise MolStudioError(f"{path.name} contains no molecules.")

@@ -12,6 +12,7 @@ import io
 import math
 import re
 import sys
+import zipfile
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -294,6 +295,11 @@ class XlsxWriter(TableWriter):
                 cell = WriteOnlyCell(self._ws, value=value)
                 cell.data_type = "s"  # text, never a formula
                 value = cell
+            elif isinstance(value, float) and float("%.16g" % value) != value:
+                # openpyxl writes 16 digits; some numbers need 17 to read back unchanged
+                cell = WriteOnlyCell(self._ws, value=repr(value))
+                cell.data_type = "n"
+                value = cell
             cells.append(value)
         return cells
 
@@ -324,7 +330,15 @@ class XlsxWriter(TableWriter):
         self._ws.column_dimensions["A"].width = width / 7
 
     def _close(self) -> None:
-        self._wb.save(self._tmp_path)
+        import datetime
+
+        from openpyxl.writer.excel import ExcelWriter
+
+        # Workbook.save, less its habit of leaving the zip archive open when a write fails (a
+        # full disk): the archive is closed here, so nothing writes to the file afterwards.
+        self._wb.properties.modified = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        with zipfile.ZipFile(self._tmp_path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(self._wb, archive).save()
 
     def _abort(self) -> None:
         if self.images:

@@ -22,6 +22,14 @@ from molstudio.core.errors import MolStudioError
 
 Mol = Chem.Mol
 EMPTY = "empty structure"
+# Bounds on the work spent on one structure. RDKit's SMILES parser is superlinear in the
+# length of some strings (100,000 characters of "C(" take minutes) and its canonical
+# ordering overflows the stack on chains of some 20,000 atoms, so larger input is refused
+# before (characters) or right after (atoms) parsing. Drug-like compounds and peptides
+# are far below both bounds; polymers and biologics are out of scope.
+MAX_SMILES_CHARS = 10_000
+MAX_ATOMS = 1_000  # heavy atoms
+_DETAILS = 3  # RDKit messages kept in a syntax-error reason
 _STAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s?")
 _POSITION = re.compile(r"around position (\d+)")
 SMARTS_HINT = (
@@ -52,8 +60,11 @@ def _syntax_detail(log: str) -> str:
         if line == text or text.startswith(("syntax error while parsing", "Failed parsing")):
             continue
         text = re.sub(r" (for input|while parsing): .*$", "", text).rstrip(":")
-        detail.append(text.replace("check for mistakes", "check"))
-    return ": " + "; ".join(detail) if detail else ""
+        text = text.replace("check for mistakes", "check")
+        if text not in detail:
+            detail.append(text)
+    more = " …" if len(detail) > _DETAILS else ""
+    return ": " + "; ".join(detail[:_DETAILS]) + more if detail else ""
 
 
 def _sanitize_reason(mol: Mol) -> str | None:
@@ -74,21 +85,45 @@ def _is_blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _too_large(mol: Mol) -> str | None:
+    atoms = mol.GetNumHeavyAtoms()
+    if atoms <= MAX_ATOMS:
+        return None
+    return (
+        f"too large: {atoms:,} heavy atoms (MolStudio reads molecules of up to {MAX_ATOMS:,}; "
+        "polymers and biologics are out of scope)"
+    )
+
+
+def _checked(mol: Mol) -> tuple[Mol | None, str | None]:
+    if not mol.GetNumAtoms():
+        return None, EMPTY
+    reason = _too_large(mol)
+    return (None, reason) if reason else (mol, None)
+
+
 def parse_smiles(smiles: str) -> tuple[Mol | None, str | None]:
     """Parse one SMILES.
 
     Returns
     -------
     (mol, None) on success, (None, reason) on failure; ``reason`` is RDKit's own
-    message, e.g. "Explicit valence for atom # 1 N, 5, is greater than permitted".
+    message, e.g. "Explicit valence for atom # 1 N, 5, is greater than permitted",
+    or says the SMILES is longer than :data:`MAX_SMILES_CHARS` characters or the
+    molecule larger than :data:`MAX_ATOMS` heavy atoms (the work per row is bounded).
     """
     if _is_blank(smiles):
         return None, EMPTY
     text = str(smiles).strip()
+    if len(text) > MAX_SMILES_CHARS:
+        return None, (
+            f"too long: {len(text):,} characters (MolStudio reads SMILES of up to {MAX_SMILES_CHARS:,}; "
+            "is this cell really a structure?)"
+        )
     with rdBase.BlockLogs(), rdBase.CaptureErrorLog():
         mol = Chem.MolFromSmiles(text)
     if mol is not None:
-        return (mol, None) if mol.GetNumAtoms() else (None, EMPTY)
+        return _checked(mol)
     with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as log:
         raw = Chem.MolFromSmiles(text, sanitize=False)
     if raw is None:
@@ -103,7 +138,7 @@ def parse_molblock(block: str) -> tuple[Mol | None, str | None]:
     with rdBase.BlockLogs(), rdBase.CaptureErrorLog():
         mol = Chem.MolFromMolBlock(block)
     if mol is not None:
-        return (mol, None) if mol.GetNumAtoms() else (None, EMPTY)
+        return _checked(mol)
     with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as log:
         raw = Chem.MolFromMolBlock(block, sanitize=False, removeHs=False)
     if raw is None:
@@ -122,17 +157,24 @@ def standardize(mol: Mol) -> Mol:
 _standardize = standardize  # parse_structures has a flag of the same name
 
 
+def is_mixture(mol: Mol | None) -> bool:
+    """Whether ``mol`` has several disconnected fragments (a salt, solvate or mixture)."""
+    return mol is not None and len(Chem.GetMolFrags(mol)) > 1
+
+
 def canonical_smiles(mol: Mol | None) -> str | None:
     """RDKit canonical SMILES (with stereochemistry), None for None."""
     return None if mol is None else Chem.MolToSmiles(mol)
 
 
 def parse_structures(
-    values: Iterable[object], kind: str = "smiles", standardize: bool = False
+    values: Iterable[object], kind: str = "smiles", standardize: bool = False, canonical: bool = True
 ) -> ParsedStructures:
     """Parse many SMILES (``kind="smiles"``) or molblocks (``kind="molblock"``).
 
-    Empty values (None, NaN, "") give the error "empty structure".
+    Empty values (None, NaN, "") give the error "empty structure". ``canonical=False``
+    leaves ``canonical`` all None: writing canonical SMILES costs about two thirds of a
+    parse, and only caches keyed by structure need it.
     """
     if kind not in ("smiles", "molblock"):
         raise ValueError(f"unknown structure kind {kind!r}")
@@ -147,7 +189,7 @@ def parse_structures(
                 mol, error = None, f"standardization failed: {exc}"
         out.mols.append(mol)
         out.errors.append(error)
-        out.canonical.append(canonical_smiles(mol))
+        out.canonical.append(canonical_smiles(mol) if canonical else None)
     return out
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from molstudio.core import chem
+from molstudio.core import chem, qualified
 
 SAMPLE = 50
 MIN_PARSED = 0.6
@@ -122,8 +122,12 @@ def detect_roles(frame: pd.DataFrame) -> ColumnRoles:
 
     Targets are the numeric columns named like one (pIC50, activity, y, ...); a
     Tox21-like table of several 0/1 columns with gaps has all of them as targets;
-    otherwise the last numeric column is the target.
+    otherwise the last numeric column is the target. The qualifier column of censored
+    values (``pIC50_qualifier``, see :mod:`molstudio.core.qualified`) never takes a role.
     """
+    marks = qualified.qualifier_columns(frame)
+    if marks:
+        frame = frame.drop(columns=marks)
     structure, kind = _find_structure(frame)
     ident = _find_id(frame, structure)
     numeric = [

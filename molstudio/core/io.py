@@ -4,6 +4,16 @@
 problems by row); :func:`iter_table_chunks` streams files of any size with the same
 parsing; :func:`write_table` and :func:`open_table_writer` write atomically and never
 over the input file.
+
+A file that cannot be a table (empty, only a header, binary, a workbook or PDF renamed,
+a damaged workbook, a quote never closed, NUL bytes) raises :class:`MolStudioError`
+naming the file and, where there is one, the line. What can be read is read, and the
+report says what was not: lines with more values than the header are skipped (their
+values would land in the wrong columns), shorter ones padded; a second header row of
+units is recognised and left out; an SD record that is broken stays as a row without a
+structure; a workbook's first non-empty sheet is read and the others named, merged
+cells keep their value in the top-left cell, formulas give their calculated values
+and formulas never calculated are named by cell.
 """
 
 from __future__ import annotations
