@@ -23,8 +23,10 @@ BROKEN = [("BAD1", "C1CC", 1.0), ("BAD2", "C(C)(C)(C)(C)C", 2.0), ("BLANK", "", 
 
 
 @pytest.fixture(autouse=True)
-def private_settings(qapp, tmp_path):
-    """Every test gets its own QSettings folder; the user's settings are never touched."""
+def private_settings(qapp, tmp_path, monkeypatch):
+    """Every test gets its own QSettings folder and application data folder (autosaved runs);
+    the user's are never touched."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # test-mode QStandardPaths live under $HOME/.qttest
     qapp.setOrganizationName("MolStudioTests")
     qapp.setApplicationName("MolStudioTests")
     QStandardPaths.setTestModeEnabled(True)

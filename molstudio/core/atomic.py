@@ -14,6 +14,7 @@ from typing import Iterator
 
 from molstudio.core.errors import MolStudioError
 
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}  # a full disk, or the user's quota spent
 # mkstemp creates files readable by the owner only; saved files get the usual permissions.
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -37,7 +38,7 @@ def atomic_path(path: str | Path, forbid: str | Path | None = None) -> Iterator[
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise MolStudioError(f"Cannot write to the folder {folder}: {_reason(exc)}") from None
+        raise _cannot_write(path, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -48,10 +49,10 @@ def atomic_path(path: str | Path, forbid: str | Path | None = None) -> Iterator[
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise MolStudioError(f"Could not write {path}: {_reason(exc)}") from None
+        _remove(tmp)
+        raise _cannot_write(path, exc) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
         raise
 
 
@@ -67,9 +68,20 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def _reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full."
+def _remove(tmp: Path) -> None:
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass  # the error being reported matters more than a leftover temporary file
+
+
+def _cannot_write(path: Path, exc: OSError) -> MolStudioError:
+    """The file named, the reason in plain words, and what to do."""
+    if exc.errno in _FULL:
+        return MolStudioError(f"Could not write {path}: the disk is full.",
+                              hint="Free some space on the disk or save to another drive; nothing was changed.")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied (the folder is read-only or protected)."
-    return exc.strerror or str(exc)
+        return MolStudioError(
+            f"Could not write {path}: the folder is read-only or protected (permission denied).",
+            hint="Choose another folder, for example your Documents folder; nothing was changed.")
+    return MolStudioError(f"Could not write {path}: {exc.strerror or exc}.")

@@ -52,7 +52,7 @@ class FinishedReport:
     metrics: dict[str, dict[str, Any]]
     epochs_run: int
     best_epoch: int
-    stopped: str  # "completed" | "early_stopping" | "cancelled"
+    stopped: str  # "completed" | "early_stopping" | "cancelled" | "diverged" (the loss became not a number)
     seconds: dict[str, float]
     split_counts: dict[str, int]
     test_rows: np.ndarray

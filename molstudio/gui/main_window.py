@@ -1,4 +1,10 @@
-"""The main window: menus, drag-and-drop, recent files, one tab per open table."""
+"""The main window: menus, drag-and-drop, recent files, one tab per open table.
+
+At start the window offers, once and without blocking, the model of a training run that
+did not end cleanly (closed mid-run, or a crash): a banner across the top says what it is,
+Recover makes it the current model of its table's tab, Discard deletes it
+(:mod:`molstudio.gui.recovery`).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
+    QVBoxLayout,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -26,11 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from molstudio.core.autosave import Autosave
+from molstudio.core.errors import MolStudioError
 from molstudio.core.examples import EXAMPLES
 from molstudio.core.io import SUPPORTED_EXTENSIONS
 from molstudio.gui import model_actions
 from molstudio.gui.data_tab import DataTab
 from molstudio.gui.jobs import JobRunner
+from molstudio.gui.recovery import AutosaveSlot, RecoveryBanner, claim_leftovers, describe
 from molstudio.gui.resources import app_icon
 from molstudio.gui.start_view import StartView
 
@@ -65,7 +75,16 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.start_view)
         self.stack.addWidget(self.tabs)
-        self.setCentralWidget(self.stack)
+        self.recovery = RecoveryBanner()
+        self.recovery.recover_requested.connect(self.recover_autosave)
+        self.recovery.discard_requested.connect(self.discard_autosave)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.recovery)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.job_label = QLabel()
         self.job_progress = QProgressBar()
         self.job_progress.setMaximumWidth(180)
@@ -78,6 +97,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_window()
         self.start_view.set_recent(self.recent_files())
+        self._leftovers: list[tuple[AutosaveSlot, Autosave]] = claim_leftovers()
+        self._offer_next()
 
     # --- opening tables ---------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> list[DataTab]:
@@ -115,6 +136,7 @@ class MainWindow(QMainWindow):
         tab = self.tabs.widget(index)
         if isinstance(tab, DataTab):
             self._save_splitters(tab)
+            tab.training.begin_close()  # a training cut short keeps its autosave for the next start
             tab.shutdown()
         self.tabs.removeTab(index)
         if tab is not None:
@@ -226,9 +248,66 @@ class MainWindow(QMainWindow):
             self._save_splitters(self.current_tab())
         self.jobs.shutdown()
         for tab in self.data_tabs():
-            tab.shutdown()  # stops training cleanly; its best model is simply dropped
+            tab.training.begin_close()
+            # stops training cleanly; a run cut short keeps its autosave, offered at the next start
+            tab.shutdown()
+        for slot, _ in self._leftovers:
+            slot.release()  # not answered: offered again next time
+        self._leftovers.clear()
         settings.sync()
         super().closeEvent(event)
+
+    # --- recovering an interrupted run -------------------------------------------------
+    def _offer_next(self) -> None:
+        if self._leftovers:
+            self.recovery.offer(describe(self._leftovers[0][1]))
+        else:
+            self.recovery.hide()
+
+    def recover_autosave(self) -> None:
+        """Recover: the offered model becomes the current model of its table's tab (opened if need be)."""
+        if not self._leftovers:
+            return
+        slot, found = self._leftovers[0]
+        source = Path(str(found.info.get("source") or ""))
+        tab = next((t for t in self.data_tabs() if found.info.get("source") and t.source == source.resolve()), None)
+        if tab is None and found.info.get("source") and source.is_file():
+            (tab,) = self.open_paths([source])
+        elif tab is None:
+            tab = self.current_tab()
+        if tab is None:
+            where = f"{source.name} is no longer at {source.parent}" if found.info.get("source") else \
+                "it was trained on an example table"
+            self.show_error("Open a table first", f"The model cannot be recovered into a table yet: {where}. "
+                            "Open a compound table, then choose Recover again.")
+            return
+        self._leftovers.pop(0)
+        self._offer_next()
+        if tab.is_loaded:
+            self._recover_into(tab, slot, found)
+        else:
+            tab.loaded.connect(lambda: self._recover_into(tab, slot, found))
+            tab.failed.connect(lambda _message: slot.release())
+
+    def _recover_into(self, tab: DataTab, slot: AutosaveSlot, found: Autosave) -> None:
+        if self.tabs.indexOf(tab) < 0:  # closed before it was read
+            slot.release()
+            return
+        try:
+            tab.training.recover_model(slot, found.info.get("best_epoch", "?"))
+        except MolStudioError as exc:
+            slot.discard()  # a damaged copy is of no use to anyone
+            self.show_error("Could not recover the model", str(exc))
+            return
+        tab.pages.setCurrentWidget(tab.training)
+        self.statusBar().showMessage("Recovered the model; save it with Model ▸ Save Model… to keep it.", 15000)
+
+    def discard_autosave(self) -> None:
+        """Discard: delete the offered model."""
+        if self._leftovers:
+            slot, _ = self._leftovers.pop(0)
+            slot.discard()
+        self._offer_next()
 
     def _restore_window(self) -> None:
         settings = QSettings()

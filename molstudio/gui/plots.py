@@ -166,6 +166,9 @@ class LossPlot(QWidget):
             for values in (self._epochs, self._train, self._val):
                 values.append(np.nan)
             self._segment = len(self._epochs)
+        elif len(self._epochs) > self._segment and epoch <= self._epochs[-1]:
+            for values in (self._epochs, self._train, self._val):  # the network started again (out of
+                del values[self._segment:]  # GPU memory, a smaller batch): its earlier points go
         self._member = member
         self._epochs.append(epoch)
         self._train.append(train_loss)

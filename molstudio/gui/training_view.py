@@ -6,6 +6,11 @@ most every :data:`REDRAW_MS` (a fast run cannot flood the event loop). Stop sets
 cancel event: the engine ends within a batch and hands back the best model so far.
 Every problem arrives as a message in the view, never as a crash.
 
+Each run autosaves its best model so far (:mod:`molstudio.gui.recovery`): the copy is
+deleted at a clean end (the model saved, the next run started, the view closed while
+idle) and kept when the view closes mid-run, so that the next start offers it. A run
+that fails keeps its best model so far as the current model.
+
 Two process-wide settings keep the window responsive while Python trains next to
 it: torch leaves one core to the GUI (:func:`~molstudio.core.device.background_threads`),
 and while a job runs the garbage collector skips its full passes over every object
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 reference-count guard, first)
 
+import datetime as _dt
 import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -44,6 +50,7 @@ from molstudio.core.reports import EpochReport, FinishedReport, StageReport
 from molstudio.core.training import train
 from molstudio.gui.compound_tips import CompoundTips
 from molstudio.gui.plots import LossPlot
+from molstudio.gui.recovery import AutosaveSlot
 from molstudio.gui.results_view import ResultsView
 from molstudio.gui.run_history import RunHistory, RunRecord
 from molstudio.gui.run_status import MessageBanner, MetricsTable, ProgressLine, clock
@@ -51,12 +58,14 @@ from molstudio.gui.train_panel import TrainPanel
 from molstudio.gui.worker import Worker
 
 if TYPE_CHECKING:
+    from molstudio.core.autosave import Autosaver
     from molstudio.core.columns import ColumnRoles
     from molstudio.core.trained import TrainedModel
 
 T = TypeVar("T")
 REDRAW_MS = 50
-ENDED = {"completed": "Finished", "early_stopping": "Early stopping", "cancelled": "Stopped"}
+ENDED = {"completed": "Finished", "early_stopping": "Early stopping", "cancelled": "Stopped",
+         "diverged": "Stopped (loss not a number)"}
 
 
 _gc_pauses = {"depth": 0, "threshold": gc.get_threshold()}
@@ -116,6 +125,9 @@ class TrainingView(QWidget):
         self._latest: EpochReport | None = None
         self.tips = CompoundTips()
         self._runs = 0
+        self._autosave: AutosaveSlot | None = None  # the latest run's copy on disk, while it is needed
+        self._autosaved_model: "TrainedModel | None" = None  # the model that copy holds
+        self._interrupted = False
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._draw_latest)
         self._update_buttons()
@@ -222,7 +234,8 @@ class TrainingView(QWidget):
         self.metrics.set_task(config.task)
         self.tabs.setCurrentIndex(0)
         frame = self._frame
-        self._start(lambda cancel: train(config, frame, cancel), "train")
+        saver = self._new_autosave()
+        self._start(lambda cancel: train(config, frame, cancel, autosave=saver), "train")
         self.progress.start()
         self.status_message.emit(f"Training {config.model} on {len(frame):,} rows…")
         return True
@@ -235,8 +248,14 @@ class TrainingView(QWidget):
             self.stop_button.setText("Stopping…")
             self.progress.stopping()
 
+    def begin_close(self) -> None:
+        """The view is about to close: a training running now counts as interrupted, and its
+        autosave is kept for the next start (a Stop pressed by the user is a clean end)."""
+        self._interrupted = self._interrupted or self.is_training()
+
     def shutdown(self) -> None:
         """Cancel any background job and wait for it (the window is closing)."""
+        self.begin_close()
         self._redraw.stop()
         self.panel.shutdown()
         worker = self._worker
@@ -244,12 +263,20 @@ class TrainingView(QWidget):
             worker.cancel()
             worker.wait(30000)
             self._release(worker)
+        if self._autosave is not None:
+            if self._interrupted:
+                self._autosave.release()
+            else:
+                self._autosave.discard()
+            self._autosave, self._autosaved_model = None, None
 
     def save_model(self, path: str | Path) -> bool:
         """Write the current model to a ``.molstudio`` file (raises MolStudioError if it cannot)."""
         if self._model is None:
             raise MolStudioError("There is no model to save yet: train one first, or open one.")
         written = _file_call(lambda: bundle.save_model(self._model, Path(path)), f"save the model to {path}")
+        if self._model is self._autosaved_model:
+            self._discard_autosave()  # the user's own file keeps it now
         self._say(f"Saved the model to {Path(written).name}.")
         return True
 
@@ -259,15 +286,32 @@ class TrainingView(QWidget):
         Raises MolStudioError (the reason in a chemist's words) if the file cannot be used.
         """
         model = _file_call(lambda: bundle.load_model(Path(path)), f"open the model {path}")
+        self._use_model(model, f"Opened model {Path(path).name}")
+        self._say(f"Opened the model {Path(path).name} ({model.config.model}, predicts "
+                  f"{', '.join(model.targets)}).")
+        return True
+
+    def recover_model(self, slot: AutosaveSlot, epoch: Any = "?") -> bool:
+        """Make the autosaved model of an interrupted run the current model (the window's Recover).
+
+        The view holds the autosave from now on, as its own run's: saving the model deletes
+        it. Raises MolStudioError if the file cannot be used.
+        """
+        model = _file_call(lambda: bundle.load_model(slot.path), f"open the recovered model {slot.path}")
+        self._discard_autosave()
+        self._autosave, self._autosaved_model = slot, model
+        self._use_model(model, f"Recovered model (epoch {epoch})")
+        self._say(f"Recovered the {model.config.model} model of the interrupted run (epoch {epoch}); "
+                  "save it with Model ▸ Save Model… to keep it.")
+        return True
+
+    def _use_model(self, model: "TrainedModel", title: str) -> None:
         self._model = model
         try:
             self.panel.set_config(model.config)
         except MolStudioError:
             pass  # an architecture this version lacks: the model still predicts
-        self._show_model_metrics(model, f"Opened model {Path(path).name}")
-        self._say(f"Opened the model {Path(path).name} ({model.config.model}, predicts "
-                  f"{', '.join(model.targets)}).")
-        return True
+        self._show_model_metrics(model, title)
 
     def export_run_config(self, path: str | Path) -> bool:
         """Write the panel's settings as the TOML file ``molstudio-cli train --config`` reads."""
@@ -349,10 +393,11 @@ class TrainingView(QWidget):
         self._redraw.stop()
         self._draw_latest()
         if final.model is None:
+            self._discard_autosave()
             self.progress.finish("Stopped before the first epoch ended: no model")
             self._say("Training stopped before the first epoch ended; no model was made.")
             return
-        self._model = final.model
+        self._model = self._autosaved_model = final.model
         self.results.classes = final.model.classes
         for which in ("train", "val", "test"):
             self.metrics.set_metrics(which, final.metrics.get(which, {}))
@@ -375,7 +420,7 @@ class TrainingView(QWidget):
                          f"{final.skipped[0][1]}).")
         if notes:
             self.banner.show_message("Worth knowing about this run:\n" + "\n".join(notes), "warning")
-        self._say(f"{text}.")
+        self._say(f"{text}. Save it with Model ▸ Save Model… to keep it.")
 
     def _predicted(self, predictions: pd.DataFrame) -> None:
         from molstudio.core.trained import ERROR_COLUMN
@@ -391,7 +436,43 @@ class TrainingView(QWidget):
         self._draw_latest()
         what = "Training" if self._job == "train" else "Prediction"
         self.progress.finish(f"{what} failed")
+        if self._job == "train":
+            message += self._keep_best_so_far()
         self._error(message)
+
+    # ---- autosave -----------------------------------------------------------------
+    def _new_autosave(self) -> "Autosaver | None":
+        """A fresh autosave for the run starting now; the previous run's copy is no longer needed."""
+        self._discard_autosave()
+        self._interrupted = False
+        try:
+            self._autosave = AutosaveSlot.create()
+        except OSError:
+            self._say("The best model so far cannot be autosaved: the application's data folder is not writable.")
+            return None
+        started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        return self._autosave.saver({"source": str(self._source or ""), "started": started})
+
+    def _discard_autosave(self) -> None:
+        if self._autosave is not None:
+            self._autosave.discard()
+        self._autosave, self._autosaved_model = None, None
+
+    def _keep_best_so_far(self) -> str:
+        """After a failed run: its autosaved best model becomes the current model; what to tell the user."""
+        found = self._autosave.read() if self._autosave is not None else None
+        if found is None:
+            self._discard_autosave()
+            return ""
+        try:
+            model = bundle.load_model(found.path)
+        except MolStudioError:
+            self._discard_autosave()
+            return ""
+        self._model = self._autosaved_model = model  # the curves of the run stay in view
+        self._update_buttons()
+        return (f"\n\nThe best model so far (epoch {found.info.get('best_epoch', '?')}) is kept as the current "
+                "model: save it with Model ▸ Save Model….")
 
     # ---- helpers ------------------------------------------------------------------
     def _update_buttons(self) -> None:
