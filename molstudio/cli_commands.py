@@ -193,7 +193,12 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"Task:         {manifest['task']}; targets: {', '.join(manifest['targets'])}")
     feats = [f["name"] + ("" if len(f) == 1 else f"({', '.join(f'{k}={v}' for k, v in f.items() if k != 'name')})")
              for f in manifest["features"]]
-    print(f"Features:     {'; '.join(feats)} ({manifest.get('feature_count')} values)")
+    inputs = manifest["inputs"]
+    count = inputs.get("feature_count", inputs.get("n_features"))
+    print(f"Features:     {'; '.join(feats) or 'none'}" + (f" ({count} values per compound)" if count else ""))
+    if manifest["members"] > 1:
+        print(f"Ensemble:     {manifest['members']} networks (predictions are their mean; their spread is "
+              "reported as the uncertainty)")
     info = manifest.get("info", {})
     split = info.get("split", {})
     print(f"Split:        {split.get('method')} {split.get('sizes')} seed {split.get('seed')} -> {split.get('counts')}")

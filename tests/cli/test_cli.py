@@ -1,6 +1,7 @@
 """molstudio-cli end to end, as a user runs it: separate processes, files on disk."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -46,6 +47,7 @@ def test_train_info_predict_on_structures(tmp_path):
     info = cli("info", model)
     assert info.returncode == 0
     assert "mlp" in info.stdout and "logp" in info.stdout and "rdkit2d" in info.stdout
+    assert re.search(r"morgan_count\(radius=2, size=256\); rdkit2d \((\d+) values per compound\)", info.stdout)
 
     new = tmp_path / "new.csv"
     pd.DataFrame({"name": ["ethanol", "broken", "benzene"], "smiles": ["CCO", "C1CC(", "c1ccccc1"],
