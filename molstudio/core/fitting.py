@@ -22,20 +22,12 @@ import torch
 from torch import nn
 
 from molstudio.core import metrics as metric_fns
+from molstudio.core.cancel import Cancelled, check
 from molstudio.core.config import TRAINING_SCHEMA
 from molstudio.core.errors import MolStudioError
 from molstudio.core.inputs import ModelInputs
 from molstudio.core.reports import EpochReport
 from molstudio.core.trained import network_outputs
-
-
-class Cancelled(Exception):
-    """Raised inside the loops when the user asked to stop."""
-
-
-def check(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled
 
 
 @dataclass

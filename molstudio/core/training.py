@@ -35,7 +35,8 @@ from molstudio.core.dataset import PreparedData, check_split_counts, prepare_dat
 from molstudio.core.device import resolve_device
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurizers import CACHE, FeatureCache
-from molstudio.core.fitting import Cancelled, FitData, check, fit_network, task_metrics
+from molstudio.core.cancel import Cancelled, check
+from molstudio.core.fitting import FitData, fit_network, task_metrics
 from molstudio.core.inputs import ModelInputs, make_inputs
 from molstudio.core.models import MODELS, build_network
 from molstudio.core.reports import EpochReport, FinishedReport, StageReport
@@ -129,7 +130,11 @@ def train(
     """
     t_start = time.perf_counter()
     yield StageReport("Reading structures")
-    data = prepare_data(config, frame)
+    try:
+        data = prepare_data(config, frame, cancel)
+    except Cancelled:
+        yield _finished_empty({}, t_start)
+        return
     cfg = data.config
     tr = cfg.resolved_training()
     hp = cfg.resolved_hparams()
@@ -147,7 +152,7 @@ def train(
             else:
                 encoded = item
     except Cancelled:
-        yield _finished_empty(split, t_start)
+        yield _finished_empty(split.counts(), t_start)
         return
     n_tr, n_va = len(split.train), len(split.val)
     inputs.fit(encoded, n_tr)
@@ -387,11 +392,11 @@ class _BestSoFar:
         self._unsaved = False
 
 
-def _finished_empty(split: Split, t_start: float) -> FinishedReport:
+def _finished_empty(split_counts: dict[str, int], t_start: float) -> FinishedReport:
     empty = np.zeros((0, 1))
     return FinishedReport(
         model=None, metrics={}, epochs_run=0, best_epoch=0, stopped="cancelled",
-        seconds={"total": time.perf_counter() - t_start}, split_counts=split.counts(),
+        seconds={"total": time.perf_counter() - t_start}, split_counts=split_counts,
         test_rows=np.zeros(0, dtype=np.int64), test_true=empty, test_pred=empty,
     )
 

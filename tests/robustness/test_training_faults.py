@@ -238,3 +238,24 @@ def test_stop_at_any_report_ends_promptly_with_a_model_or_a_clean_stop():
             assert final.model is None and final.epochs_run == 0
         index += 1
     assert {"StageReport", "epoch 1 of network 0", "epoch 3 of network 0", "epoch 1 of network 1"} <= seen
+
+
+def test_stop_while_structures_are_read_is_answered_between_chunks(monkeypatch):
+    from molstudio.core import chem, dataset
+
+    monkeypatch.setattr(dataset, "PARSE_CHUNK", 10)
+    cancel = threading.Event()
+    real_parse, chunks = chem.parse_structures, []
+
+    def parse(values, **kwargs):  # Stop is pressed while the first chunk is being read
+        chunks.append(len(values))
+        cancel.set()
+        return real_parse(values, **kwargs)
+
+    monkeypatch.setattr(chem, "parse_structures", parse)
+    cfg = _config(epochs=3)
+    cfg.features = ["morgan_count"]
+    reports = list(train(cfg, logp_table(60), cancel))
+    assert chunks == [10]  # the other 50 structures were never parsed
+    final = reports[-1]
+    assert isinstance(final, FinishedReport) and final.stopped == "cancelled" and final.model is None
