@@ -30,31 +30,62 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The data and model options of every command that trains (train, learning-curve)."""
+    parser.add_argument("data", help="CSV, TSV, XLSX, SDF or SMI file")
+    parser.add_argument("--config", help="run configuration (TOML), as exported by the app")
+    parser.add_argument("--sheet", help="XLSX sheet name or number (first by default)")
+    parser.add_argument("--smiles-column", help="column holding the structures")
+    parser.add_argument("--target", nargs="+", action="extend", help="column(s) to predict")
+    parser.add_argument("--task", choices=["auto", "regression", "classification"])
+    parser.add_argument("--descriptor-columns", help="comma-separated numeric columns to use as features")
+    parser.add_argument("--features", help="e.g. morgan_count,rdkit2d or 'morgan_bits(radius=3,size=1024)'")
+    parser.add_argument("--standardize", action="store_true", help="standardize structures (salts, charges)")
+    parser.add_argument("--model", help="architecture (see 'molstudio-cli models'); without --model and --features, the recommended model for the table")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="any hyperparameter or training setting, e.g. hidden_sizes=16,16 lr=0.01")
+    parser.add_argument("--split", help="random | scaffold | stratified | column:NAME")
+    parser.add_argument("--split-sizes", help="train,val,test fractions, e.g. 0.8,0.1,0.1 or 0.8,0,0.2")
+    parser.add_argument("--seed", type=int, help="seed for the split and the weights")
+    parser.add_argument("--device", help="auto | cpu | cuda | cuda:N | mps")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="molstudio-cli", description="Train and use MolStudio models from a terminal.")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a model on a compound table")
-    t.add_argument("data", help="CSV, TSV, XLSX, SDF or SMI file")
-    t.add_argument("--config", help="run configuration (TOML), as exported by the app")
-    t.add_argument("--sheet", help="XLSX sheet name or number (first by default)")
-    t.add_argument("--smiles-column", help="column holding the structures")
-    t.add_argument("--target", nargs="+", action="extend", help="column(s) to predict")
-    t.add_argument("--task", choices=["auto", "regression", "classification"])
-    t.add_argument("--descriptor-columns", help="comma-separated numeric columns to use as features")
-    t.add_argument("--features", help="e.g. morgan_count,rdkit2d or 'morgan_bits(radius=3,size=1024)'")
-    t.add_argument("--standardize", action="store_true", help="standardize structures (salts, charges)")
-    t.add_argument("--model", help="architecture (see 'molstudio-cli models'); without --model and --features, the recommended model for the table")
-    t.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="any hyperparameter or training setting, e.g. hidden_sizes=16,16 lr=0.01")
-    t.add_argument("--split", help="random | scaffold | stratified | column:NAME")
-    t.add_argument("--split-sizes", help="train,val,test fractions, e.g. 0.8,0.1,0.1 or 0.8,0,0.2")
-    t.add_argument("--seed", type=int, help="seed for the split and the weights")
-    t.add_argument("--device", help="auto | cpu | cuda | cuda:N | mps")
+    _add_run_options(t)
     t.add_argument("--out", required=True, help="where to write the model (.molstudio)")
     t.add_argument("--report", help="write the run's figures as JSON here")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (all cores by default)")
+
+    lc = sub.add_parser("learning-curve", help="train on growing parts of the training set: would more data help?")
+    _add_run_options(lc)
+    lc.add_argument("--fractions", default="0.1,0.2,0.4,0.7,1",
+                    help="parts of the training set to train on, e.g. 0.1,0.25,0.5,1")
+    lc.add_argument("--repeats", type=_positive_int, default=1, help="runs per part, each with its own draw")
+    lc.add_argument("--ensemble", type=_positive_int,
+                    help="networks per run (one by default, whatever the configuration says)")
+    lc.add_argument("--out", help="write the points here (.csv, .tsv or .xlsx)")
+    lc.add_argument("--quiet", action="store_true", help="no progress bar")
+    lc.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (all cores by default)")
+
+    tu = sub.add_parser("tune", help="search hyperparameters on the validation set (resumable, shareable)")
+    _add_run_options(tu)
+    tu.add_argument("--trials", type=_positive_int, help="trials to run in this call (20 without --timeout)")
+    tu.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
+    tu.add_argument("--storage", help="where the search is kept: an SQLite file (default: DATA.search.db next "
+                    "to the data) or any Optuna URL, e.g. postgresql://user@host/db for several workers")
+    tu.add_argument("--study", help="the search's name in the storage (default: the data file's name and the model)")
+    tu.add_argument("--pruner", choices=["median", "hyperband"], default="median",
+                    help="how hopeless trials are stopped early")
+    tu.add_argument("--search", action="append", default=[], metavar="NAME=LOW..HIGH",
+                    help="narrow, widen or fix a searched setting: lr=1e-4..1e-2, activation=relu,gelu, dropout=0.1")
+    tu.add_argument("--out", help="write the best settings as a run configuration (TOML) for 'train --config'")
+    tu.add_argument("--quiet", action="store_true", help="only the result")
+    tu.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (all cores by default)")
 
     pr = sub.add_parser("predict", help="predict a table with a trained model")
     pr.add_argument("model", help="a .molstudio file")

@@ -246,8 +246,124 @@ def cmd_example(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_learning_curve(args: argparse.Namespace) -> int:
+    from molstudio.core.learning_curve import LearningCurve, learning_curve
+
+    loaded = io.read_table(args.data, sheet=args.sheet)
+    for warning in loaded.report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    config = build_config(args, loaded.frame)
+    resolve_config(config, loaded.frame)  # names, columns and settings checked before any work
+    fractions = _fractions(args.fractions)
+    bar = ProgressBar(args.quiet)
+    cancel = threading.Event()
+    curve: LearningCurve | None = None
+    try:
+        for report in learning_curve(config, loaded.frame, fractions, args.repeats, cancel, args.ensemble):
+            if isinstance(report, StageReport):
+                bar.show(report.done, report.total or 1, report.stage)
+            elif isinstance(report, LearningCurve):
+                curve = report
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        bar.close()
+    assert curve is not None
+    for line in [*curve.warnings, *curve.notes]:
+        print(f"note: {line}", file=sys.stderr)
+    label = curve.metric_label
+    print(f"{'fraction':>9}{'repeat':>8}{'compounds':>11}{'val ' + label:>14}{'train ' + label:>14}{'seconds':>9}")
+    for p in curve.points:
+        print(f"{p.fraction:>9g}{p.repeat + 1:>8}{p.n_train:>11}{p.val_metric:>14.4f}{p.train_metric:>14.4f}"
+              f"{p.seconds:>9.1f}")
+    print(f"validation set: {curve.split_counts.get('val', 0)} compounds, the same for every run")
+    print(curve.reading)
+    if args.out:
+        curve.write(args.out, forbid=args.data)
+        print(f"points written to {args.out}")
+    return 0
+
+
+def _fractions(text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise MolStudioError(f"Cannot read the training-set fractions '{text}'.",
+                             hint="Write them as numbers above 0 and at most 1, e.g. 0.1,0.25,0.5,1.") from None
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from molstudio.core.config import save_config
+    from molstudio.core.search_space import parse_override
+    from molstudio.core.tuning import SearchFinished, TrialReport, best_config, default_storage, tune
+
+    loaded = io.read_table(args.data, sheet=args.sheet)
+    for warning in loaded.report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    config = resolve_config(build_config(args, loaded.frame), loaded.frame)
+    overrides = dict(parse_override(text) for text in args.search)
+    storage = args.storage or default_storage(args.data)
+    study = args.study or f"{Path(args.data).stem}-{config.model}"
+    trials = args.trials if args.trials or args.timeout else 20
+    if not args.quiet:
+        print(f"search '{study}' in {storage}", file=sys.stderr)
+    bar = ProgressBar(args.quiet)
+    cancel = threading.Event()
+    end: SearchFinished | None = None
+    try:
+        for report in tune(config, loaded.frame, trials, args.timeout, storage, study, cancel, args.pruner,
+                           overrides):
+            if isinstance(report, EpochReport):
+                bar.show(report.epoch, report.epochs, f"epoch {report.epoch}/{report.epochs}")
+            elif isinstance(report, TrialReport):
+                bar.close()
+                if not args.quiet:
+                    print(_trial_line(report))
+            elif isinstance(report, SearchFinished):
+                end = report
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        bar.close()
+    assert end is not None
+    if end.best_number is None:
+        raise MolStudioError(f"No trial of the search '{study}' has finished yet, so there is no best setting.",
+                             hint="Give the search more trials or more time.")
+    settings = "  ".join(f"{k}={_setting_text(v)}" for k, v in end.best_params.items())
+    print(f"{end.trials_run} trial(s) run ({end.stopped}); best: trial {end.best_number}, "
+          f"val {end.metric} {end.best_value:.4f}")
+    print(f"best settings: {settings}")
+    if args.out:
+        save_config(best_config(storage, study), args.out)
+        print(f"best run configuration written to {args.out} (train it with: molstudio-cli train DATA "
+              f"--config {args.out} --out MODEL.molstudio)")
+    return 0
+
+
+def _trial_line(report: Any) -> str:
+    value = "" if report.value is None else f"val {report.metric} {report.value:.4f}"
+    state = {"complete": "", "pruned": f" (stopped early at epoch {report.epochs})",
+             "failed": f"failed: {report.message}"}[report.state]
+    best = (f"best {report.best_value:.4f} (trial {report.best_number})" if report.best_number is not None
+            else "no best yet")
+    settings = " ".join(f"{k}={_setting_text(v)}" for k, v in report.params.items())
+    return f"trial {report.number}: {value}{state}  [{best}, {report.seconds:.1f} s]  {settings}"
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "train": cmd_train,
+    "learning-curve": cmd_learning_curve,
+    "tune": cmd_tune,
     "predict": cmd_predict,
     "info": cmd_info,
     "models": cmd_models,
