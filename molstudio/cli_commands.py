@@ -104,12 +104,18 @@ def _feature_list(text: str) -> list[str]:
     return ["columns" if i in ("descriptors", "columns") else i for i in items]
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def _table_and_config(args: argparse.Namespace) -> tuple[io.LoadedTable, RunConfig]:
+    """The table (its load warnings printed) and the run configuration, checked before any work."""
     loaded = io.read_table(args.data, sheet=args.sheet)
     for warning in loaded.report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     config = build_config(args, loaded.frame)
-    resolve_config(config, loaded.frame)  # names, columns and settings checked before any work
+    resolve_config(config, loaded.frame)  # names, columns and settings
+    return loaded, config
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    loaded, config = _table_and_config(args)
     if not (args.config or args.model or args.features or args.quiet):
         print(f"Using the recommended model: {config.model} on {', '.join(map(str, config.features))}, "
               f"ensemble of {config.resolved_training()['ensemble']} (choose another with --model and "
@@ -249,11 +255,7 @@ def cmd_example(args: argparse.Namespace) -> int:
 def cmd_learning_curve(args: argparse.Namespace) -> int:
     from molstudio.core.learning_curve import LearningCurve, learning_curve
 
-    loaded = io.read_table(args.data, sheet=args.sheet)
-    for warning in loaded.report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    config = build_config(args, loaded.frame)
-    resolve_config(config, loaded.frame)  # names, columns and settings checked before any work
+    loaded, config = _table_and_config(args)
     fractions = _fractions(args.fractions)
     bar = ProgressBar(args.quiet)
     cancel = threading.Event()
@@ -298,10 +300,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from molstudio.core.search_space import parse_override
     from molstudio.core.tuning import SearchFinished, TrialReport, best_config, default_storage, tune
 
-    loaded = io.read_table(args.data, sheet=args.sheet)
-    for warning in loaded.report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    config = resolve_config(build_config(args, loaded.frame), loaded.frame)
+    loaded, config = _table_and_config(args)
+    config = resolve_config(config, loaded.frame)
     overrides = dict(parse_override(text) for text in args.search)
     storage = args.storage or default_storage(args.data)
     study = args.study or f"{Path(args.data).stem}-{config.model}"
