@@ -4,9 +4,10 @@ The file is a zip holding ``manifest.json`` (everything needed to rebuild and to
 judge the model: architecture, hyperparameters, features and their fitted scaling,
 the fitted input description such as a SMILES vocabulary, targets, task, split and
 seeds, metrics, library versions, creation time) and ``weights.safetensors`` (the
-weights of each network — ``member0.*``, ``member1.*``… for an ensemble — and feature
-statistics). Nothing is pickled: opening a model file received from a colleague cannot
-run code.
+weights of each network — ``member0.*``, ``member1.*``… for an ensemble — feature
+statistics and, for a model that reads structures, the training compounds' fingerprints
+``domain.fingerprints`` for its applicability domain). Nothing is pickled: opening a
+model file received from a colleague cannot run code.
 
 A model file is data from outside. Opening one checks, in this order and before anything
 is built, the file and its zip entries (:mod:`molstudio.core.model_archive`), the manifest
@@ -34,6 +35,8 @@ from safetensors.numpy import save as st_save
 import molstudio
 from molstudio.core.atomic import atomic_path
 from molstudio.core.config import RunConfig
+from molstudio.core.domain import TENSOR as DOMAIN_TENSOR
+from molstudio.core.domain import Domain
 from molstudio.core.errors import MolStudioError
 from molstudio.core.inputs import ModelInputs, make_inputs
 from molstudio.core.manifest_schema import (
@@ -42,6 +45,7 @@ from molstudio.core.manifest_schema import (
 from molstudio.core.model_archive import MANIFEST, WEIGHTS, damaged, read_entries, read_weights
 from molstudio.core.models import MODELS, build_network
 from molstudio.core.trained import TrainedModel
+from molstudio.core.uncertainty import Calibration
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MAX_MEMBERS", "load_model", "read_manifest", "save_model"]
 
@@ -56,6 +60,8 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
         for k, v in network.state_dict().items()
     }
     tensors.update(model.inputs.state())
+    if model.domain is not None:
+        tensors[DOMAIN_TENSOR] = model.domain.fingerprints
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -74,6 +80,8 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
         "target_std": [float(v) for v in model.y_std],
         "metrics": model.metrics,
         "info": model.info,
+        **({"domain": model.domain.manifest()} if model.domain is not None else {}),
+        **({"uncertainty": model.calibration.manifest()} if model.calibration is not None else {}),
         "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in tensors.items()},
     }
     weights = st_save(tensors)
@@ -131,7 +139,7 @@ def _open(path: Path) -> tuple[dict[str, Any], TrainedModel]:
         dims = inputs.dims()
     except (KeyError, ValueError, TypeError, IndexError, MolStudioError) as exc:
         raise damaged(path.name, f"its input description cannot be used ({exc})") from None
-    unowned = [k for k in tensors if not k.startswith(("member", *inputs.state_prefixes()))]
+    unowned = [k for k in tensors if k != DOMAIN_TENSOR and not k.startswith(("member", *inputs.state_prefixes()))]
     if unowned:
         raise damaged(path.name, f"it holds the weight '{unowned[0]}', which belongs to no network")
     networks = [_network(manifest, inputs, dims, tensors, i, path.name) for i in range(manifest["members"])]
@@ -146,6 +154,8 @@ def _open(path: Path) -> tuple[dict[str, Any], TrainedModel]:
         metrics=manifest.get("metrics", {}),
         info={**manifest.get("info", {}), "created": manifest.get("created"),
               "versions": manifest.get("versions", {})},
+        domain=Domain.from_manifest(manifest["domain"], tensors[DOMAIN_TENSOR]) if "domain" in manifest else None,
+        calibration=Calibration.from_manifest(manifest["uncertainty"]) if "uncertainty" in manifest else None,
     )
     return manifest, model
 

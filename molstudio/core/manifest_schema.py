@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from molstudio.core.config import TRAINING_SCHEMA, RunConfig
+from molstudio.core import domain as ad
+from molstudio.core import uncertainty
 from molstudio.core.dataset import feature_specs
 from molstudio.core.errors import MolStudioError
 from molstudio.core.feature_pipeline import FeaturePipeline
@@ -42,9 +44,10 @@ MAX_MEMBERS = 100
 MAX_TARGETS = 1000
 MAX_FEATURES = 1_000_000  # values per compound
 MAX_TENSORS = 20_000
-#: what the writer stores: floats as float32, counters (BatchNorm's) as int64
-DTYPES = ("float32", "int64")
-DTYPE_BYTES = {"float32": 4, "int64": 8}
+#: what the writer stores: floats as float32, counters (BatchNorm's) as int64, the domain's
+#: packed fingerprints as uint8 (that tensor only, see :func:`_agree_domain`)
+DTYPES = ("float32", "int64", "uint8")
+DTYPE_BYTES = {"float32": 4, "int64": 8, "uint8": 1}
 TASKS = ("regression", "classification")
 _TENSOR_NAME = re.compile(r"(member(\d{1,3})|features)\.[A-Za-z0-9_.]{1,200}")
 
@@ -117,6 +120,21 @@ _SPLIT_INFO = Record(
     optional=True, extra=AnyJson(),
 )
 _VERSIONS = MapOf(Text(100), Text(40), 32)
+_PER_TARGET = ListOf(Number(), 1, MAX_TARGETS)
+#: the applicability domain (molstudio.core.domain); its fingerprints are the tensor 'domain.fingerprints'
+_DOMAIN = Record({
+    "fingerprint": Const("morgan_bits"), "radius": Const(ad.RADIUS), "bits": Const(ad.BITS),
+    "compounds": Integer(1, ad.MAX_COMPOUNDS), "training_compounds": Integer(1, 2**53),
+    "threshold": Number(), "rule": Text(1000),
+})
+#: the interval calibration (molstudio.core.uncertainty)
+_UNCERTAINTY = Record({
+    "coverage": Number(), "offset": Maybe(Number()), "validation_compounds": Integer(1, 2**53),
+    "methods": MapOf(
+        Record({"k": _PER_TARGET, "floor": _PER_TARGET, "samples": Integer(0, 1000),
+                "validation_coverage": ListOf(Number(), 0, MAX_TARGETS)}),
+        Text(choices=uncertainty.METHODS), len(uncertainty.METHODS)),
+})
 
 #: model format 2, every key of the manifest
 MANIFEST = Record(
@@ -162,12 +180,14 @@ MANIFEST = Record(
              "versions": _VERSIONS},
             optional=True, extra=AnyJson(),
         ),
+        "domain": _DOMAIN,
+        "uncertainty": _UNCERTAINTY,
         "tensors": MapOf(
             Record({"shape": ListOf(Integer(0, 2**31 - 1), 0, 8), "dtype": Text(choices=DTYPES)}),
             Text(240), MAX_TENSORS,
         ),
     },
-    optional=("created", "versions", "classes", "metrics", "info"),
+    optional=("created", "versions", "classes", "metrics", "info", "domain", "uncertainty"),
 )
 
 
@@ -223,18 +243,69 @@ def _agree(m: Context) -> None:
     if count != declared:
         raise Invalid(f"its features ({describe_features(m['features'])}) give {count} values per compound, "
                       f"but the manifest's 'inputs.{FEATURE_COUNT[kind]}' says {declared}")
+    _agree_domain(m)
+    _agree_uncertainty(m)
     _agree_tensors(m)
+
+
+def _agree_domain(m: Context) -> None:
+    """The domain's record, its fingerprint tensor and the features agree; uint8 is its alone."""
+    tensors, domain = m["tensors"], m.get("domain")
+    for name, spec in tensors.items():
+        if spec["dtype"] == "uint8" and name != ad.TENSOR:
+            raise Invalid(f"the manifest's 'tensors' declares '{name[:80]}' as uint8, which no network weight is")
+    if domain is None:
+        if ad.TENSOR in tensors:
+            raise Invalid(f"it holds '{ad.TENSOR}' but its manifest describes no applicability domain")
+        return
+    if not 0.0 <= domain["threshold"] <= 1.0:
+        raise bad("domain.threshold", domain["threshold"], "not a similarity between 0 and 1")
+    if domain["compounds"] > domain["training_compounds"]:
+        raise Invalid("the manifest's 'domain.compounds' is more than its 'domain.training_compounds'")
+    spec = tensors.get(ad.TENSOR)
+    if spec is None:
+        raise Invalid(f"its manifest describes an applicability domain but declares no '{ad.TENSOR}'")
+    want = [domain["compounds"], ad.BYTES]
+    if spec["dtype"] != "uint8" or spec["shape"] != want:
+        raise Invalid(f"the manifest's '{ad.TENSOR}' is {spec['dtype']} of shape {spec['shape']}; the "
+                      f"fingerprints of {domain['compounds']} compounds are uint8 of shape {want}")
+
+
+def _agree_uncertainty(m: Context) -> None:
+    cal = m.get("uncertainty")
+    if cal is None:
+        return
+    if m["task"] != "regression":
+        raise Invalid("the manifest holds a prediction-interval calibration for a classification model")
+    if not 0.0 < cal["coverage"] < 1.0:
+        raise bad("uncertainty.coverage", cal["coverage"], "not a fraction between 0 and 1")
+    if cal["offset"] is not None and not 0.0 < cal["offset"] <= 2.0:
+        raise bad("uncertainty.offset", cal["offset"], "outside 0 .. 2")
+    if (cal["offset"] is None) != ("domain" not in m):
+        raise Invalid("the manifest's 'uncertainty.offset' and its applicability domain disagree")
+    n, allowed = len(m["targets"]), ({"ensemble"} if m["members"] > 1 else {"residual", "mc_dropout"})
+    if not cal["methods"]:
+        raise Invalid("the manifest's 'uncertainty.methods' is empty")
+    for name, fit in cal["methods"].items():
+        if name not in allowed:
+            raise Invalid(f"the manifest's 'uncertainty.methods' names '{name}', which a model of "
+                          f"{m['members']} network(s) cannot use")
+        for key in ("k", "floor"):
+            if len(fit[key]) != n or any(v < 0 for v in fit[key]):
+                raise Invalid(f"the manifest's 'uncertainty.methods.{name}.{key}' needs {n} value(s), none below 0")
 
 
 def _agree_tensors(m: Context) -> None:
     members, total = set(), 0
     for name, spec in m["tensors"].items():
+        total += math.prod(spec["shape"]) * DTYPE_BYTES[spec["dtype"]]
+        if name == ad.TENSOR:
+            continue
         match = _TENSOR_NAME.fullmatch(name)
         if match is None or (match.group(2) is not None and int(match.group(2)) >= m["members"]):
             raise Invalid(f"the manifest's 'tensors' names '{name[:80]}', which belongs to no network")
         if match.group(2) is not None:
             members.add(int(match.group(2)))
-        total += math.prod(spec["shape"]) * DTYPE_BYTES[spec["dtype"]]
     if len(members) != m["members"]:
         raise Invalid(f"it declares {m['members']} network(s) but holds weights for {len(members)}")
     if total > MAX_WEIGHT_BYTES:

@@ -36,13 +36,15 @@ class PredictionSummary:
 
 
 def predict_table(
-    model: TrainedModel, frame: pd.DataFrame, cache: FeatureCache | None = CACHE, structure_column: str | None = None
+    model: TrainedModel, frame: pd.DataFrame, cache: FeatureCache | None = CACHE, structure_column: str | None = None,
+    mc_dropout: bool = False,
 ) -> pd.DataFrame:
     """``frame`` with the prediction columns added (existing ones of the same name replaced).
 
-    A table that lacks what the model reads is refused (:meth:`TrainedModel.check_table`).
+    A table that lacks what the model reads is refused (:meth:`TrainedModel.check_table`);
+    ``mc_dropout`` as in :meth:`TrainedModel.predict_frame`.
     """
-    preds = model.predict_frame(frame, cache=cache, structure_column=structure_column)
+    preds = model.predict_frame(frame, cache=cache, structure_column=structure_column, mc_dropout=mc_dropout)
     kept = frame.drop(columns=[c for c in preds.columns if c in frame.columns])
     return pd.concat([kept, preds], axis=1)
 
@@ -55,8 +57,10 @@ def predict_file(
     images: bool = False,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
+    mc_dropout: bool = False,
 ) -> PredictionSummary:
-    """Predict every row of ``in_path`` and write ``out_path`` (CSV, TSV, XLSX, SDF, SMI)."""
+    """Predict every row of ``in_path`` and write ``out_path`` (CSV, TSV, XLSX, SDF, SMI);
+    ``mc_dropout`` as in :meth:`TrainedModel.predict_frame`."""
     in_path, out_path = Path(in_path), Path(out_path)
     start = time.perf_counter()
     rows = flagged = 0
@@ -65,8 +69,9 @@ def predict_file(
         first = next(chunks)
     except StopIteration:
         raise MolStudioError(f"{in_path.name} holds no rows to predict.") from None
+    model.interval_method(mc_dropout)  # refuses MC-dropout for a model without dropout before reading further
     structure = model.check_table(first)  # before the output file is created; every chunk reads this column
-    out_first = predict_table(model, first, cache=None, structure_column=structure)
+    out_first = predict_table(model, first, cache=None, structure_column=structure, mc_dropout=mc_dropout)
     with io.open_table_writer(
         out_path, list(out_first.columns), structure_column=structure, images=images, forbid=in_path
     ) as writer:
@@ -83,5 +88,5 @@ def predict_file(
                 chunk = next(chunks)
             except StopIteration:
                 break
-            chunk_out = predict_table(model, chunk, cache=None, structure_column=structure)
+            chunk_out = predict_table(model, chunk, cache=None, structure_column=structure, mc_dropout=mc_dropout)
     return PredictionSummary(rows, flagged, time.perf_counter() - start)

@@ -2,7 +2,14 @@
 
 An ensemble is several networks of the same architecture on the same inputs; its
 prediction is their mean and their spread (standard deviation) is reported as the
-``<target>_uncertainty`` column.
+``<target>_uncertainty`` column. A single network with dropout can be predicted with
+MC-dropout (:data:`~molstudio.core.uncertainty.MC_SAMPLES` passes with dropout on), whose
+spread is reported the same way.
+
+A regression model calibrated on validation compounds adds the interval
+``<target>_lower`` / ``<target>_upper`` (:mod:`molstudio.core.uncertainty`); a model that
+reads structures adds ``nearest_training_similarity`` and ``in_domain``
+(:mod:`molstudio.core.domain`). A model on descriptor columns only has no domain columns.
 """
 
 from __future__ import annotations
@@ -21,20 +28,29 @@ from molstudio.core import chem, columns
 from molstudio.core.config import RunConfig
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurizers import CACHE, FeatureCache
+from molstudio.core.domain import Domain
 from molstudio.core.inputs import ModelInputs
+from molstudio.core.uncertainty import MC_SAMPLES, Calibration
 
 ERROR_COLUMN = "not_predicted_because"
+SIMILARITY_COLUMN = "nearest_training_similarity"
+DOMAIN_COLUMN = "in_domain"
 PREDICT_BATCH = 2048
 
 
 @torch.no_grad()
 def network_outputs(
     network: nn.Module, inputs: ModelInputs, stored: Any, positions: torch.Tensor, task: str,
-    y_mean: np.ndarray, y_std: np.ndarray, amp: bool = False,
+    y_mean: np.ndarray, y_std: np.ndarray, amp: bool = False, dropout: bool = False,
 ) -> np.ndarray:
     """One network's predictions (target units, or probabilities) for rows ``positions``
-    of ``stored``, averaged over the input's views (e.g. several SMILES of a molecule)."""
+    of ``stored``, averaged over the input's views (e.g. several SMILES of a molecule).
+    ``dropout`` keeps the dropout layers on (one MC-dropout pass)."""
     network.eval()
+    if dropout:
+        for module in network.modules():
+            if isinstance(module, nn.Dropout):
+                module.train()
     n_out = len(y_mean)
     total = np.zeros((len(positions), n_out), np.float64)
     views = inputs.views()
@@ -46,7 +62,13 @@ def network_outputs(
                 parts.append(network(inputs.batch(stored, idx, view)).float())
         raw = torch.cat(parts).cpu().numpy() if parts else np.zeros((0, n_out), np.float32)
         total += 1.0 / (1.0 + np.exp(-raw)) if task == "classification" else raw * y_std + y_mean
+    network.eval()
     return total / views
+
+
+def has_dropout(network: nn.Module) -> bool:
+    """Whether ``network`` has a dropout layer that drops anything (MC-dropout needs one)."""
+    return any(isinstance(m, nn.Dropout) and m.p > 0 for m in network.modules())
 
 
 @dataclass
@@ -60,6 +82,8 @@ class TrainedModel:
     classes: list[list[str]] | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    domain: Domain | None = None
+    calibration: Calibration | None = None
 
     @property
     def targets(self) -> list[str]:
@@ -73,25 +97,68 @@ class TrainedModel:
     def device(self) -> torch.device:
         return next(self.networks[0].parameters()).device
 
-    def output_columns(self) -> list[str]:
+    def interval_method(self, mc_dropout: bool = False) -> str | None:
+        """How the prediction interval is estimated (see :mod:`molstudio.core.uncertainty`),
+        None when the model has no calibrated interval. Raises MolStudioError when
+        MC-dropout is asked of a model that cannot use it."""
+        if mc_dropout:
+            if self.is_ensemble:
+                raise MolStudioError(
+                    "MC-dropout is for single networks; this model is an ensemble, whose members' spread "
+                    "already gives the uncertainty.", hint="Predict without MC-dropout.")
+            if not has_dropout(self.networks[0]):
+                raise MolStudioError(
+                    "MC-dropout needs a network with dropout, and this model's network has none (dropout = 0).",
+                    hint="Predict without MC-dropout, or train with a dropout above 0 (or an ensemble).")
+        if self.calibration is None:
+            return None
+        method = "ensemble" if self.is_ensemble else "mc_dropout" if mc_dropout else "residual"
+        if method not in self.calibration.fits:
+            raise MolStudioError(
+                "This model file holds no MC-dropout calibration (it was saved by an earlier MolStudio).",
+                hint="Predict without MC-dropout, or train the model again.")
+        return method
+
+    def output_columns(self, mc_dropout: bool = False) -> list[str]:
+        """The columns :meth:`predict_frame` returns, in its order."""
+        interval = self.interval_method(mc_dropout) is not None
         cols: list[str] = []
         for t in self.targets:
             cols += [f"{t}_probability", f"{t}_predicted"] if self.task == "classification" else [f"{t}_predicted"]
-            if self.is_ensemble:
+            if interval:
+                cols += [f"{t}_lower", f"{t}_upper"]
+            if self.is_ensemble or mc_dropout:
                 cols.append(f"{t}_uncertainty")
+        if self.domain is not None:
+            cols += [SIMILARITY_COLUMN, DOMAIN_COLUMN]
         return cols + [ERROR_COLUMN]
 
-    def predict_encoded(self, encoded: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Mean prediction and ensemble spread (zeros for one network) for encoded rows."""
-        return self.predict_stored(self.inputs.to_device(encoded, self.device), self.inputs.count(encoded))
+    def predict_encoded(self, encoded: Any, mc_samples: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Mean prediction and spread for encoded rows: the ensemble's spread, the spread of
+        ``mc_samples`` MC-dropout passes of a single network, or zeros."""
+        stored = self.inputs.to_device(encoded, self.device)
+        return self.predict_stored(stored, self.inputs.count(encoded), mc_samples=mc_samples)
 
-    def predict_stored(self, stored: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """As :meth:`predict_encoded`, for ``n`` rows already on the device (``to_device``)."""
-        positions = torch.arange(n, device=self.device)
-        outs = np.stack([
-            network_outputs(net, self.inputs, stored, positions, self.task, self.y_mean, self.y_std)
-            for net in self.networks
-        ])
+    def predict_stored(self, stored: Any, n: int, positions: torch.Tensor | None = None,
+                       mc_samples: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`predict_encoded`, for the rows ``positions`` (default: all ``n``) already
+        on the device (``to_device``). MC-dropout passes are seeded, so that the same rows
+        predicted in the same batches give the same values."""
+        if positions is None:
+            positions = torch.arange(n, device=self.device)
+        if mc_samples:
+            with torch.random.fork_rng(devices=[] if self.device.type == "cpu" else [self.device]):
+                torch.manual_seed(0)
+                outs = np.stack([
+                    network_outputs(self.networks[0], self.inputs, stored, positions, self.task, self.y_mean,
+                                    self.y_std, dropout=True)
+                    for _ in range(mc_samples)
+                ])
+        else:
+            outs = np.stack([
+                network_outputs(net, self.inputs, stored, positions, self.task, self.y_mean, self.y_std)
+                for net in self.networks
+            ])
         return outs.mean(axis=0), outs.std(axis=0)
 
     def check_table(self, frame: pd.DataFrame, structure_column: str | None = None) -> str | None:
@@ -145,16 +212,20 @@ class TrainedModel:
         return detected
 
     def predict_frame(
-        self, frame: pd.DataFrame, cache: FeatureCache | None = CACHE, structure_column: str | None = None
+        self, frame: pd.DataFrame, cache: FeatureCache | None = CACHE, structure_column: str | None = None,
+        mc_dropout: bool = False,
     ) -> pd.DataFrame:
-        """Prediction columns for every row of ``frame`` (same index, same order).
+        """Prediction columns for every row of ``frame`` (same index, same order), as
+        :meth:`output_columns` lists them.
 
         The table is checked first (:meth:`check_table`). Rows whose structure cannot be
         read, or whose descriptor value is text rather than a number, get empty predictions
         and the reason in :data:`ERROR_COLUMN`; an empty descriptor value is filled as in
-        training (the training median).
+        training (the training median). ``mc_dropout`` predicts a single network with
+        dropout on (:data:`~molstudio.core.uncertainty.MC_SAMPLES` passes).
         """
         n = len(frame)
+        method = self.interval_method(mc_dropout)
         col = self.check_table(frame, structure_column)
         errors: list[str | None] = [None] * n
         mols: list[Any] = [None] * n
@@ -172,11 +243,18 @@ class TrainedModel:
         ok = np.array([e is None for e in errors], dtype=bool)
         pred = np.full((n, len(self.targets)), np.nan, dtype=np.float64)
         spread = pred.copy()
+        similarity = np.full(n, np.nan)
+        lower, upper = pred.copy(), pred.copy()
         if ok.any():
             idx = np.flatnonzero(ok)
             sub = frame.iloc[idx] if self.inputs.descriptor_columns else None
             encoded = self.inputs.encode([mols[i] for i in idx], [keys[i] for i in idx], sub, cache)
-            pred[idx], spread[idx] = self.predict_encoded(encoded)
+            pred[idx], spread[idx] = self.predict_encoded(encoded, MC_SAMPLES if mc_dropout else 0)
+            if self.domain is not None:
+                similarity[idx] = self.domain.similarity([mols[i] for i in idx], self.device)
+            if method is not None:
+                lower[idx], upper[idx] = self.calibration.interval(
+                    method, pred[idx], spread[idx], similarity[idx] if self.domain is not None else None)
         out = pd.DataFrame(index=frame.index)
         for j, t in enumerate(self.targets):
             if self.task == "classification":
@@ -188,8 +266,14 @@ class TrainedModel:
                 )
             else:
                 out[f"{t}_predicted"] = pred[:, j]
-            if self.is_ensemble:
+            if method is not None:
+                out[f"{t}_lower"], out[f"{t}_upper"] = lower[:, j], upper[:, j]
+            if self.is_ensemble or mc_dropout:
                 out[f"{t}_uncertainty"] = spread[:, j]
+        if self.domain is not None:
+            out[SIMILARITY_COLUMN] = similarity
+            out[DOMAIN_COLUMN] = pd.array(
+                [None if np.isnan(s) else bool(s >= self.domain.threshold) for s in similarity], dtype="object")
         out[ERROR_COLUMN] = pd.array([e or "" for e in errors], dtype="object")
         return out
 

@@ -42,6 +42,7 @@ from molstudio.core.models import MODELS, build_network
 from molstudio.core.reports import EpochReport, FinishedReport, StageReport
 from molstudio.core.splits import Split, make_split
 from molstudio.core.trained import TrainedModel
+from molstudio.core.uncertainty import fit_model_uncertainty
 
 Report = StageReport | EpochReport | FinishedReport
 FEATURE_CHUNK = 16  # first chunk of molecules to encode; see _encode
@@ -257,13 +258,18 @@ def train(
     names = list(cfg.targets)
     metrics = {k: task_metrics(data.task, y_all[s], preds[s], names) for k, s in parts.items()}
     model.metrics = metrics
+    val_sl = parts["val"]
+    fit_model_uncertainty(
+        model, [data.mols[i] for i in split.train], [data.mols[i] for i in split.val], y_all[val_sl], preds[val_sl],
+        spread[val_sl], None if model.device != fit_data.device else lambda samples: model.predict_stored(
+            fit_data.stored, len(rows), torch.arange(n_tr, n_tr + n_va, device=fit_data.device), samples))
     if saver is not None:
         best = last.history[last.best_epoch - 1] if last.best_epoch else {}
         saver.save(model, {"state": stopped, "epoch": len(last.history), "best_epoch": last.best_epoch,
                            "val_loss": best.get("val_loss"), "members_done": len(networks), "members": members})
         if saver.problem:
             warnings.append(saver.problem)
-    test_sl, val_sl = parts["test"], parts["val"]
+    test_sl = parts["test"]
     yield FinishedReport(
         model=model, metrics=metrics, epochs_run=len(last.history), best_epoch=last.best_epoch, stopped=stopped,
         seconds={"featurize": t_featurized - t_start, "train": t_trained - t_featurized,
