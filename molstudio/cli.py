@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--out", required=True, help="PREDICTIONS.csv | .xlsx | .sdf | .tsv")
     pr.add_argument("--images", action="store_true", help="embed structure images in an XLSX output")
     pr.add_argument("--chunk-rows", type=int, default=20000, help="rows read at a time")
+    pr.add_argument("--mc-dropout", action="store_true",
+                    help="single network with dropout: predict 20 times with dropout on and report their spread "
+                         "as <target>_uncertainty (and the interval calibrated for it)")
     pr.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (all cores by default)")
 
     i = sub.add_parser("info", help="describe a trained model file")

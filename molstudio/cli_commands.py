@@ -181,10 +181,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     bar = ProgressBar()
     summary = predict_file(model, args.data, args.out, chunk_rows=args.chunk_rows, images=args.images,
-                           progress=lambda n: bar.show(n, n, f"{n} compounds predicted"))
+                           progress=lambda n: bar.show(n, n, f"{n} compounds predicted"), mc_dropout=args.mc_dropout)
     bar.close()
     print(f"{summary.rows} rows predicted ({summary.flagged} flagged) in {summary.seconds:.1f} s "
           f"({summary.per_second:.0f} compounds/s); written to {args.out}")
+    if model.domain is not None:
+        print(f"{summary.outside} of {summary.rows - summary.flagged} predicted compounds are outside the model's "
+              f"applicability domain (in_domain = False: nearest training compound less similar than "
+              f"{model.domain.threshold:.2f})")
     return 0
 
 
@@ -205,6 +209,14 @@ def cmd_info(args: argparse.Namespace) -> int:
     if manifest["members"] > 1:
         print(f"Ensemble:     {manifest['members']} networks (predictions are their mean; their spread is "
               "reported as the uncertainty)")
+    if "domain" in manifest:
+        d = manifest["domain"]
+        print(f"Domain:       {d['compounds']} training compounds' Morgan fingerprints; in domain when the nearest "
+              f"is at least {d['threshold']:.2f} similar ({d['rule']})")
+    if "uncertainty" in manifest:
+        u = manifest["uncertainty"]
+        print(f"Intervals:    {u['coverage']:.0%} prediction intervals calibrated on {u['validation_compounds']} "
+              f"validation compounds ({', '.join(n.replace('_', '-') for n in u['methods'])})")
     info = manifest.get("info", {})
     split = info.get("split", {})
     print(f"Split:        {split.get('method')} {split.get('sizes')} seed {split.get('seed')} -> {split.get('counts')}")

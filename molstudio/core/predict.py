@@ -19,7 +19,7 @@ import pandas as pd
 from molstudio.core import io
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurizers import CACHE, FeatureCache
-from molstudio.core.trained import ERROR_COLUMN, TrainedModel
+from molstudio.core.trained import DOMAIN_COLUMN, ERROR_COLUMN, TrainedModel
 
 ProgressFn = Callable[[int], None]
 
@@ -29,6 +29,7 @@ class PredictionSummary:
     rows: int
     flagged: int
     seconds: float
+    outside: int = 0  # predicted compounds outside the applicability domain
 
     @property
     def per_second(self) -> float:
@@ -63,7 +64,7 @@ def predict_file(
     ``mc_dropout`` as in :meth:`TrainedModel.predict_frame`."""
     in_path, out_path = Path(in_path), Path(out_path)
     start = time.perf_counter()
-    rows = flagged = 0
+    rows = flagged = outside = 0
     chunks = io.iter_table_chunks(in_path, chunk_rows)
     try:
         first = next(chunks)
@@ -80,6 +81,8 @@ def predict_file(
             writer.write(chunk_out)
             rows += len(chunk_out)
             flagged += int((chunk_out[ERROR_COLUMN] != "").sum())
+            if DOMAIN_COLUMN in chunk_out.columns:
+                outside += int((chunk_out[DOMAIN_COLUMN] == False).sum())  # noqa: E712 (None: not predicted)
             if progress is not None:
                 progress(rows)
             if cancel is not None and cancel.is_set():
@@ -89,4 +92,4 @@ def predict_file(
             except StopIteration:
                 break
             chunk_out = predict_table(model, chunk, cache=None, structure_column=structure, mc_dropout=mc_dropout)
-    return PredictionSummary(rows, flagged, time.perf_counter() - start)
+    return PredictionSummary(rows, flagged, time.perf_counter() - start, outside)

@@ -25,6 +25,7 @@ from molstudio.gui.detail_pane import DetailPane
 from molstudio.gui.jobs import JobRunner, wait_for_queued
 from molstudio.gui.roles_panel import RolesPanel
 from molstudio.gui.structures import DepictionCache
+from molstudio.core.trained import DOMAIN_COLUMN, SIMILARITY_COLUMN
 from molstudio.gui.table_model import UNCERTAINTY, FrameModel, FrameProxy
 from molstudio.gui.table_view import CompoundTable
 from molstudio.gui.training_view import TrainingView
@@ -203,12 +204,14 @@ class DataTab(QWidget):
     def add_predictions(self, predictions: pd.DataFrame) -> None:
         """Append prediction columns (same index as the table), replacing earlier ones.
 
-        An uncertainty column of an earlier ensemble goes when a single network predicts
-        the same target again: it would read as this prediction's uncertainty.
+        An earlier model's uncertainty, interval or applicability-domain columns go when the
+        new model does not make them: they would read as this prediction's.
         """
         targets = {str(c).removesuffix("_predicted") for c in predictions.columns if str(c).endswith("_predicted")}
-        self.model.drop_columns([c for c in self.model.prediction_columns if c not in predictions.columns
-                                 and c.endswith(UNCERTAINTY) and c.removesuffix(UNCERTAINTY) in targets])
+        stale = {f"{t}{suffix}" for t in targets for suffix in (UNCERTAINTY, "_lower", "_upper")}
+        stale |= {SIMILARITY_COLUMN, DOMAIN_COLUMN}
+        self.model.drop_columns([c for c in self.model.prediction_columns
+                                 if c not in predictions.columns and c in stale])
         names = self.model.append_columns(predictions)
         self.pages.setCurrentWidget(self.table_split)
         columns = list(map(str, self.model.frame.columns))
@@ -217,7 +220,13 @@ class DataTab(QWidget):
         if names:
             column = columns.index(names[0])
             self.table.scrollTo(self.proxy.index(max(self.table.rowAt(0), 0), column))
-        self.status_message.emit(f"Predictions added to {self.title}: {', '.join(names)}")
+        message = f"Predictions added to {self.title}: {', '.join(names)}"
+        if DOMAIN_COLUMN in predictions.columns:
+            outside = int((predictions[DOMAIN_COLUMN] == False).sum())  # noqa: E712 (None stays out)
+            message += (f". {outside} of {len(predictions)} compounds are outside the model's applicability "
+                        "domain (shaded orange)" if outside else ". Every compound is inside the model's "
+                        "applicability domain")
+        self.status_message.emit(message)
         if self.detail.position is not None:
             self._show_detail(self.detail.position)
 

@@ -19,7 +19,16 @@ from PySide6.QtWidgets import (
 
 from molstudio.core import chem
 from molstudio.gui.structures import parse
-from molstudio.gui.table_model import PLUS_MINUS, PREDICTION_BG, UNCERTAINTY, display_text, prediction_tooltip
+from molstudio.core.trained import DOMAIN_COLUMN, SIMILARITY_COLUMN
+from molstudio.gui.table_model import (
+    OUTSIDE_BG,
+    OUTSIDE_FG,
+    PREDICTION_BG,
+    display_text,
+    outside_note,
+    prediction_text,
+    prediction_tooltip,
+)
 
 
 class DetailPane(QWidget):
@@ -95,24 +104,31 @@ class DetailPane(QWidget):
         if has_structures:
             value = row[structure]
             self._mol, reason = parse("" if display_text(value) == "" else str(value), kind)
-        self.error.setText(f"Structure cannot be read: {reason}" if reason else "")
-        self.error.setVisible(bool(reason))
-        self._render()
         tinted = set(highlighted or [])
+        outside = DOMAIN_COLUMN in tinted and DOMAIN_COLUMN in frame.columns and row[DOMAIN_COLUMN] is False
+        if reason:
+            self.error.setText(f"Structure cannot be read: {reason}")
+        elif outside:
+            self.error.setText(outside_note(row[SIMILARITY_COLUMN] if SIMILARITY_COLUMN in frame.columns else None))
+        self.error.setStyleSheet(f"color: {'#a4262c' if reason else OUTSIDE_FG.name()};")
+        self.error.setVisible(bool(reason) or outside)
+        self._render()
         self.values.setRowCount(len(frame.columns))
         for i, column in enumerate(map(str, frame.columns)):
             value = row[column]
             text = display_text(value, (decimals or {}).get(column))
             if column == structure and kind == "molblock":
                 column, text = "SMILES", chem.canonical_smiles(self._mol) or ""
-            if column in tinted and column.endswith(UNCERTAINTY) and text:
-                text = PLUS_MINUS + text
+            if column in tinted:
+                text = prediction_text(column, value, (decimals or {}).get(column))
             key, item = QTableWidgetItem(column), QTableWidgetItem(text)
             item.setToolTip(text)
             if column in tinted:
                 key.setToolTip(prediction_tooltip(column))
-                key.setBackground(PREDICTION_BG)
-                item.setBackground(PREDICTION_BG)
+                key.setBackground(OUTSIDE_BG if outside else PREDICTION_BG)
+                item.setBackground(OUTSIDE_BG if outside else PREDICTION_BG)
+                if outside and column == DOMAIN_COLUMN:
+                    item.setForeground(OUTSIDE_FG)
             self.values.setItem(i, 0, key)
             self.values.setItem(i, 1, item)
         self.values.resizeRowsToContents()

@@ -63,6 +63,18 @@ def build_model_menu(window: MainWindow, menu: QMenu) -> None:
         action.triggered.connect(slot)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
+        if text == "Predict &File…":
+            window.mc_dropout_action = menu.addAction("Uncertainty by &MC-Dropout (single networks)")
+            window.mc_dropout_action.setCheckable(True)
+            window.mc_dropout_action.setToolTip(
+                "For a single network trained with dropout: predict 20 times with dropout on and show their spread "
+                "as ± uncertainty, with the interval calibrated for it. An ensemble always shows its networks' spread.")
+
+
+def use_mc_dropout(window: MainWindow, model: Any) -> bool:
+    """Whether predictions by ``model`` use MC-dropout (the menu option; ensembles never do)."""
+    action = getattr(window, "mc_dropout_action", None)
+    return bool(action is not None and action.isChecked() and model is not None and not model.is_ensemble)
 
 
 def _tab(window: MainWindow) -> DataTab | None:
@@ -163,7 +175,8 @@ def open_model_dialog(window: MainWindow) -> None:
 def predict_this_table(window: MainWindow) -> None:
     tab = _model_tab(window)
     if tab is not None:
-        _guarded(window, "Could not predict", tab.training.predict_table)
+        _guarded(window, "Could not predict",
+                 lambda: tab.training.predict_table(use_mc_dropout(window, tab.training.model)))
 
 
 def export_config_dialog(window: MainWindow) -> None:
@@ -227,16 +240,19 @@ def predict_file_dialog(window: MainWindow) -> None:
 
 def predict_file(window: MainWindow, model: Any, source: Path, out: Path, images: bool = False) -> None:
     """Stream ``source`` through ``model`` into ``out`` in the background (any file size)."""
+    mc_dropout = use_mc_dropout(window, model)
     relay = _RowsDone(window)
     relay.rows.connect(lambda n: window.set_job_progress(f"Predicting {source.name}: {n:,} rows", 0, 0))
     window.set_job_progress(f"Predicting {source.name}…")
 
     def job(cancel: threading.Event) -> predict.PredictionSummary:
-        return predict.predict_file(model, source, out, images=images, progress=relay.rows.emit, cancel=cancel)
+        return predict.predict_file(model, source, out, images=images, progress=relay.rows.emit, cancel=cancel,
+                                    mc_dropout=mc_dropout)
 
     def done(summary: predict.PredictionSummary) -> None:
         flagged = f", {summary.flagged:,} rows flagged" if summary.flagged else ""
-        window.statusBar().showMessage(f"{summary.rows:,} predictions written to {out}{flagged}", 15000)
+        outside = f", {summary.outside:,} outside the applicability domain" if summary.outside else ""
+        window.statusBar().showMessage(f"{summary.rows:,} predictions written to {out}{flagged}{outside}", 15000)
 
     def finished() -> None:
         window.set_job_progress(None)

@@ -26,18 +26,38 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from molstudio.core import chem
+from molstudio.core.trained import DOMAIN_COLUMN, SIMILARITY_COLUMN
 from molstudio.gui.structures import ERROR_ROLE, STRUCTURE_ROLE, DepictionCache
 
 Index = QModelIndex | QPersistentModelIndex
 PREDICTION_BG = QColor("#eaf3fb")
+OUTSIDE_BG = QColor("#fde3c0")  # prediction cells of a compound outside the applicability domain
+OUTSIDE_FG = QColor("#a14a00")
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
-PREDICTED_SUFFIXES = ("_predicted", "_uncertainty")  # shown as precisely as the measured column
+PREDICTED_SUFFIXES = ("_predicted", "_uncertainty", "_lower", "_upper")  # as precise as the measured column
 PREDICTION_DECIMALS = 3  # a probability, or a prediction of a column that is not in the table
 UNCERTAINTY = "_uncertainty"
 PLUS_MINUS = "± "
+IN_DOMAIN_TEXT = {True: "yes", False: "outside"}
+
+
+def prediction_text(column: str, value: Any, decimals: int | None = None) -> str:
+    """A prediction cell as shown: "± 0.12" for an uncertainty, "yes"/"outside" for the domain flag."""
+    if column == DOMAIN_COLUMN:
+        return IN_DOMAIN_TEXT.get(value, "") if isinstance(value, (bool, np.bool_)) else ""
+    text = display_text(value, 2 if column == SIMILARITY_COLUMN else decimals)
+    return PLUS_MINUS + text if text and column.endswith(UNCERTAINTY) else text
+
+
+def outside_note(similarity: Any) -> str:
+    """Why a compound's prediction is marked as outside the applicability domain."""
+    shown = display_text(similarity, 2)
+    return (f"Outside the model's applicability domain: its nearest training compound has a Tanimoto "
+            f"similarity of only {shown} (lower than 19 in 20 of the validation compounds). "
+            "The model has seen nothing like it; trust this prediction less.")
 
 
 def prediction_tooltip(column: str) -> str:
@@ -50,6 +70,18 @@ def prediction_tooltip(column: str) -> str:
                 "so trust that prediction less. Exported as a plain number.")
     if column.endswith("_predicted"):
         return f"Predicted {column.removesuffix('_predicted')} (the mean over the networks of an ensemble)."
+    for suffix, side in (("_lower", "Lower"), ("_upper", "Upper")):
+        if column.endswith(suffix):
+            target = column.removesuffix(suffix)
+            return (f"{side} end of the 90 % prediction interval of {target}: calibrated so that the measured "
+                    f"value of 9 in 10 validation compounds fell inside it. The interval is wider for a "
+                    "compound far from the training set and, for an ensemble, where its networks disagree.")
+    if column == SIMILARITY_COLUMN:
+        return ("Tanimoto similarity (Morgan fingerprints, radius 2) of the compound to its nearest training "
+                "compound: 1 = a training compound, below about 0.3 = unlike anything the model was trained on.")
+    if column == DOMAIN_COLUMN:
+        return ("Whether the compound is inside the model's applicability domain: 'outside' when it is further "
+                "from the training set than 19 in 20 validation compounds. Its prediction cells are shaded orange.")
     if column.endswith("_probability"):
         return f"Predicted probability of the second class of {column.removesuffix('_probability')}."
     if column == "not_predicted_because":
@@ -109,7 +141,8 @@ class FrameModel(QAbstractTableModel):
         self._values: list[np.ndarray] = []
         self._numeric: list[bool] = []
         self._digits: list[int | None] = []
-        self._plus_minus: list[bool] = []  # uncertainty columns, shown as "± 0.12"
+        self._special: list[bool] = []  # prediction columns shown by prediction_text ("± 0.12", "outside")
+        self._outside: np.ndarray | None = None  # per frame position: outside the applicability domain
         self._order = np.arange(0)
         self._rows = np.arange(0)
         self._errors: dict[int, str] | None = None
@@ -232,13 +265,22 @@ class FrameModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if is_structure and self.structure_kind == "molblock":
                 return "" if self.show_structures else "MOL block"
-            text = display_text(value, self._digits[col])
-            return PLUS_MINUS + text if text and self._plus_minus[col] else text
+            if self._special[col]:
+                return prediction_text(self.column_name(col), value, self._digits[col])
+            return display_text(value, self._digits[col])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if self._numeric[col] else LEFT
         if not is_structure:
-            if role == Qt.ItemDataRole.BackgroundRole and self.column_name(col) in self.prediction_columns:
-                return PREDICTION_BG
+            if not self._special[col] and self.column_name(col) not in self.prediction_columns:
+                return None
+            outside = self._outside is not None and bool(self._outside[self._order[index.row()]])
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return OUTSIDE_BG if outside else PREDICTION_BG
+            if role == Qt.ItemDataRole.ForegroundRole and outside and self.column_name(col) == DOMAIN_COLUMN:
+                return OUTSIDE_FG
+            if role == Qt.ItemDataRole.ToolTipRole and outside:
+                return outside_note(self._frame[SIMILARITY_COLUMN].iloc[self._order[index.row()]]
+                                    if SIMILARITY_COLUMN in self._frame.columns else float("nan"))
             return None
         text = "" if display_text(value) == "" else str(value)
         if role == STRUCTURE_ROLE:
@@ -340,8 +382,13 @@ class FrameModel(QAbstractTableModel):
             for dtype in self._frame.dtypes
         ]
         self._digits = [self.decimals.get(str(c)) for c in self._frame.columns]
-        self._plus_minus = [str(c) in self.prediction_columns and str(c).endswith(UNCERTAINTY)
-                            for c in self._frame.columns]
+        self._special = [str(c) in self.prediction_columns
+                         and (str(c).endswith(UNCERTAINTY) or str(c) in (DOMAIN_COLUMN, SIMILARITY_COLUMN))
+                         for c in self._frame.columns]
+        self._outside = None
+        if DOMAIN_COLUMN in self.prediction_columns and DOMAIN_COLUMN in self._frame.columns:
+            flags = self._frame[DOMAIN_COLUMN].to_numpy()
+            self._outside = np.array([f is False or f is np.False_ for f in flags], dtype=bool)
         self._haystack = {}
         self._structure_at = self._col_index(self.structure_column)
 

@@ -327,9 +327,10 @@ class TrainingView(QWidget):
         self._say(f"Loaded the run configuration {Path(path).name}.")
         return True
 
-    def predict_table(self) -> bool:
+    def predict_table(self, mc_dropout: bool = False) -> bool:
         """Predict every row of the open table in the background; emits :attr:`predictions_ready`.
 
+        ``mc_dropout``: a single network's spread over MC-dropout passes as its uncertainty.
         Raises MolStudioError when there is no model or table, or another job is running.
         """
         if self._worker is not None:
@@ -337,8 +338,8 @@ class TrainingView(QWidget):
         if self._model is None or self._frame is None:
             raise MolStudioError("Predicting needs a model (train or open one) and an open table.")
         model, frame = self._model, self._frame
-        columns = model.output_columns()
-        self._start(lambda cancel: core_predict_table(model, frame)[columns], "predict")
+        columns = model.output_columns(mc_dropout)  # refuses MC-dropout for a network without dropout
+        self._start(lambda cancel: core_predict_table(model, frame, mc_dropout=mc_dropout)[columns], "predict")
         self.progress.start()
         self.status_message.emit(f"Predicting {len(frame):,} rows…")
         return True

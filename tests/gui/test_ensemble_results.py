@@ -45,7 +45,8 @@ def test_uncertainty_sits_next_to_the_prediction_and_is_exported(window, open_ta
     predict(window, tab, model_files[3], qtbot)
     model = tab.model
     columns = list(model.frame.columns)
-    assert columns[3:] == ["logp_predicted", "logp_uncertainty", "not_predicted_because"]
+    assert columns[3:] == ["logp_predicted", "logp_lower", "logp_upper", "logp_uncertainty",
+                           "nearest_training_similarity", "in_domain", "not_predicted_because"]
     tip = header_tip(model, "logp_uncertainty")
     assert "spread" in tip and "ensemble's networks" in tip
     cell = model.index(0, columns.index("logp_uncertainty"))
@@ -66,7 +67,8 @@ def test_uncertainty_sits_next_to_the_prediction_and_is_exported(window, open_ta
     # a single network predicting the same target again: the old ± column would be read as its own
     predict(window, tab, model_files[1], qtbot)
     assert "logp_uncertainty" not in tab.frame.columns
-    assert list(tab.frame.columns)[3:] == ["logp_predicted", "not_predicted_because"]
+    assert list(tab.frame.columns)[3:] == ["logp_predicted", "logp_lower", "logp_upper",
+                                           "nearest_training_similarity", "in_domain", "not_predicted_because"]
 
 
 @pytest.fixture
