@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="how hopeless trials are stopped early")
     tu.add_argument("--search", action="append", default=[], metavar="NAME=LOW..HIGH",
                     help="narrow, widen or fix a searched setting: lr=1e-4..1e-2, activation=relu,gelu, dropout=0.1")
+    tu.add_argument("--folds", type=int, default=0, metavar="K",
+                    help="score each trial by K-fold cross-validation over the training and validation compounds "
+                         "(K times slower; steadier than one small validation set). Default: the validation set")
     tu.add_argument("--out", help="write the best settings as a run configuration (TOML) for 'train --config'")
     tu.add_argument("--quiet", action="store_true", help="only the result")
     tu.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (all cores by default)")

@@ -325,13 +325,13 @@ def cmd_tune(args: argparse.Namespace) -> int:
     end: SearchFinished | None = None
     try:
         for report in tune(config, loaded.frame, trials, args.timeout, storage, study, cancel, args.pruner,
-                           overrides):
+                           overrides, folds=args.folds):
             if isinstance(report, EpochReport):
                 bar.show(report.epoch, report.epochs, f"epoch {report.epoch}/{report.epochs}")
             elif isinstance(report, TrialReport):
                 bar.close()
                 if not args.quiet:
-                    print(_trial_line(report))
+                    print(_trial_line(report, f"{args.folds}-fold cv" if args.folds else "val"))
             elif isinstance(report, SearchFinished):
                 end = report
     except KeyboardInterrupt:
@@ -344,8 +344,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
         raise MolStudioError(f"No trial of the search '{study}' has finished yet, so there is no best setting.",
                              hint="Give the search more trials or more time.")
     settings = "  ".join(f"{k}={_setting_text(v)}" for k, v in end.best_params.items())
+    scored = f"{args.folds}-fold cross-validation" if args.folds else "val"
     print(f"{end.trials_run} trial(s) run ({end.stopped}); best: trial {end.best_number}, "
-          f"val {end.metric} {end.best_value:.4f}")
+          f"{scored} {end.metric} {end.best_value:.4f}")
     print(f"best settings: {settings}")
     if args.out:
         save_config(best_config(storage, study), args.out)
@@ -354,8 +355,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
-def _trial_line(report: Any) -> str:
-    value = "" if report.value is None else f"val {report.metric} {report.value:.4f}"
+def _trial_line(report: Any, scored: str = "val") -> str:
+    value = "" if report.value is None else f"{scored} {report.metric} {report.value:.4f}"
     state = {"complete": "", "pruned": f" (stopped early at epoch {report.epochs})",
              "failed": f"failed: {report.message}"}[report.state]
     best = (f"best {report.best_value:.4f} (trial {report.best_number})" if report.best_number is not None

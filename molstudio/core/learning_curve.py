@@ -175,7 +175,7 @@ def learning_curve(
         yield StageReport(text, k, len(runs))
         final = None
         t0 = time.perf_counter()
-        sub, rows = _subset_table(frame, subset, split.val, split.test, run_cfg)
+        sub, rows = subset_table(frame, subset, split.val, split.test, run_cfg)
         for report in train(run_cfg, sub, cancel, autosave=None):
             if isinstance(report, EpochReport):
                 yield StageReport(f"{text}, epoch {report.epoch}/{report.epochs}", k, len(runs))
@@ -297,10 +297,11 @@ def _nested_order(rows: np.ndarray, labels: np.ndarray | None, seed: int, repeat
     return rows[perm[np.argsort(keys, kind="stable")]]
 
 
-def _subset_table(frame: pd.DataFrame, train_rows: np.ndarray, val: np.ndarray, test: np.ndarray,
-                  run_cfg: RunConfig) -> tuple[pd.DataFrame, np.ndarray]:
+def subset_table(frame: pd.DataFrame, train_rows: np.ndarray, val: np.ndarray, test: np.ndarray,
+                 run_cfg: RunConfig) -> tuple[pd.DataFrame, np.ndarray]:
     """The table of one run (its training subset, the validation and test rows) with a generated
-    split column, and the original row of each of its rows. Sets ``run_cfg``'s split to it."""
+    split column, and the original row of each of its rows. Sets ``run_cfg``'s split to it
+    (also used by the search's cross-validation folds)."""
     rows = np.concatenate([train_rows, val, test])
     order = np.argsort(rows, kind="stable")
     rows = rows[order]

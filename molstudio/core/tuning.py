@@ -7,6 +7,13 @@ is trained later with the best settings) with settings drawn from a
 set is never looked at. Every epoch reports the validation metric to Optuna, whose
 pruner (median or Hyperband) stops hopeless trials early.
 
+With ``folds`` = k ≥ 2 a trial is scored by k-fold cross-validation instead: the training
+and validation compounds are pooled and cut into k folds (by the split's method: random,
+stratified or scaffold; same folds every trial), the trial trains k networks, each
+scored on the fold it did not see, and its value is their mean. It costs k times as much
+but a small validation set no longer decides alone: choosing among many settings on ~100
+validation compounds mostly fits their noise. The test set stays out of every fold.
+
 A study lives in an Optuna storage: an SQLite file by default (``storage`` may be a plain
 path), so a search survives closing the application and resumes where it stopped; any
 Optuna URL (``postgresql://...``) lets several workers on several machines share one
@@ -25,19 +32,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import pandas as pd
 
 from molstudio.core.cancel import Cancelled
 from molstudio.core.config import RunConfig
-from molstudio.core.dataset import resolve_config
+from molstudio.core.dataset import prepare_data, resolve_config
 from molstudio.core.errors import MolStudioError
 from molstudio.core.reports import EpochReport, FinishedReport
 from molstudio.core.search_space import SearchSpace
-from molstudio.core.training import train
+from molstudio.core.splits import KFOLD_METHODS, kfold
+from molstudio.core.training import split_rows, train
 
 PRUNERS = ("median", "hyperband")
 DEFAULTS_MARK = "run_defaults"  # user attribute of the trial that trains the run's own settings
 MAX_FAILURES = 3  # trials in a row that fail with an error before the search gives up
+MAX_FOLDS = 10
 
 
 @dataclass
@@ -47,7 +57,7 @@ class TrialReport:
     number: int
     state: str  # "complete" | "pruned" | "failed"
     params: dict[str, Any]  # the settings the trial trained with (model and training keys)
-    value: float | None  # its validation metric (the last one reported if pruned)
+    value: float | None  # its validation metric (mean over the folds; the last one reported if pruned)
     epochs: int
     seconds: float
     metric: str
@@ -137,11 +147,12 @@ def _pruner(name: str, epochs: int) -> Any:
     raise MolStudioError(f"Unknown pruner '{name}'.", hint=f"Choose one of: {', '.join(PRUNERS)}.")
 
 
-def _fingerprint(config: RunConfig) -> dict[str, Any]:
-    """What must match for trials to be compared: data, model, split, features."""
-    return {"model": config.model, "targets": list(config.targets), "task": config.task,
-            "features": [str(f) for f in config.features], "split": config.to_dict()["split"],
-            "structure_column": config.structure_column, "descriptor_columns": list(config.descriptor_columns)}
+def _fingerprint(config: RunConfig, folds: int = 0) -> dict[str, Any]:
+    """What must match for trials to be compared: data, model, split, features, scoring."""
+    found = {"model": config.model, "targets": list(config.targets), "task": config.task,
+             "features": [str(f) for f in config.features], "split": config.to_dict()["split"],
+             "structure_column": config.structure_column, "descriptor_columns": list(config.descriptor_columns)}
+    return {**found, "folds": folds} if folds >= 2 else found
 
 
 def tune(
@@ -155,6 +166,7 @@ def tune(
     pruner: str = "median",
     overrides: dict[str, Any] | None = None,
     seed: int | None = None,
+    folds: int = 0,
 ) -> Iterator[TrialReport | EpochReport | SearchFinished]:
     """Search settings for ``config`` on ``frame``; see the module docstring.
 
@@ -162,6 +174,8 @@ def tune(
     starts no new trial after ``timeout`` seconds. Yields each trial's epochs
     (:class:`EpochReport`), a :class:`TrialReport` per trial and :class:`SearchFinished`.
     A new study starts with the configuration's own settings as its first trial.
+    ``folds`` ≥ 2 scores each trial by cross-validation over the training and validation
+    compounds (0: on the validation set).
     """
     import optuna
     from optuna.trial import TrialState
@@ -169,7 +183,10 @@ def tune(
     if trials is None and timeout is None:
         raise MolStudioError("A search needs a budget: a number of trials, a time limit, or both.")
     config = resolve_config(copy.deepcopy(config), frame)
-    if config.split.sizes[1] <= 0:
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 0 or folds == 1 or folds > MAX_FOLDS:
+        raise MolStudioError(f"Cross-validation needs 2 to {MAX_FOLDS} folds (got {folds!r}); 0 scores each "
+                             "trial on the validation set.")
+    if config.split.sizes[1] <= 0 and folds < 2:
         raise MolStudioError(
             "A search chooses settings on the validation set, and this split has none.",
             hint="Give the validation set a share, e.g. split sizes 0.8, 0.1, 0.1.",
@@ -179,8 +196,9 @@ def tune(
     space = SearchSpace.for_model(config.model, defaults, overrides)
     epochs = int(config.resolved_training()["epochs"])
     sampler = optuna.samplers.TPESampler(n_startup_trials=5, seed=seed)
-    study = open_study(storage, study_name, direction, _pruner(pruner, epochs), sampler)
-    _claim(study, config, direction, study_name)
+    runs = _fold_runs(config, frame, folds, cancel) if folds >= 2 else [(config, frame)]
+    study = open_study(storage, study_name, direction, _pruner(pruner, epochs * len(runs)), sampler)
+    _claim(study, config, direction, study_name, folds)
     if not study.trials:
         study.enqueue_trial(space.trial_params(defaults), user_attrs={DEFAULTS_MARK: True}, skip_if_exists=True)
 
@@ -196,7 +214,7 @@ def tune(
         trial = study.ask()
         settings = space.sample(trial, defaults if trial.user_attrs.get(DEFAULTS_MARK) else None)
         trial.set_user_attr("settings", settings)
-        outcome = yield from _run_trial(config, frame, trial, settings, metric, cancel)
+        outcome = yield from _run_trial(runs, epochs, trial, settings, metric, cancel)
         state, value, n_epochs, seconds, message = outcome
         if state == "cancelled":
             study.tell(trial, state=TrialState.FAIL)
@@ -220,13 +238,56 @@ def tune(
                          _flat(best.user_attrs.get("settings", {})) if best else {})
 
 
-def _run_trial(config: RunConfig, frame: pd.DataFrame, trial: Any, settings: dict[str, dict[str, Any]],
-               metric: str, cancel: threading.Event | None):
-    """Train one trial; returns (state, value, epochs, seconds, message)."""
+def _fold_runs(config: RunConfig, frame: pd.DataFrame, folds: int,
+               cancel: threading.Event | None) -> list[tuple[RunConfig, pd.DataFrame]]:
+    """One (configuration, table) per cross-validation fold: the fold's compounds as the
+    validation set, the other folds as the training set, the test set as it was."""
+    from molstudio.core.learning_curve import subset_table
+
+    data = prepare_data(config, frame, cancel)
+    split = split_rows(data, frame)
+    pool = np.sort(np.concatenate([split.train, split.val]))
+    if pool.size < 2 * folds:
+        raise MolStudioError(f"{pool.size} training and validation compounds are too few for {folds} folds.",
+                             hint="Use fewer folds, or score on the validation set (no folds).")
+    method = data.config.split.method if data.config.split.method in KFOLD_METHODS else "random"
+    labels = data.y[pool, 0] if data.task == "classification" else None
+    smiles = [data.keys[i] or "" for i in pool] if method == "scaffold" else None
+    runs = []
+    for fold in kfold(pool.size, folds, int(data.config.split.seed), method, labels, smiles, val_fraction=0.0):
+        fold_config = copy.deepcopy(config)
+        table, _ = subset_table(frame, pool[fold.train], pool[fold.test], split.test, fold_config)
+        runs.append((fold_config, table))
+    return runs
+
+
+def _run_trial(runs: list[tuple[RunConfig, pd.DataFrame]], epochs: int, trial: Any,
+               settings: dict[str, dict[str, Any]], metric: str, cancel: threading.Event | None):
+    """Train one trial, once per fold; returns (state, value, epochs, seconds, message).
+
+    Fold ``f``'s epoch ``e`` is reported to the pruner as step ``f * epochs + e``, so that
+    trials are compared on the same fold at the same epoch.
+    """
+    t0 = time.monotonic()
+    values, total_epochs = [], 0
+    for f, (config, frame) in enumerate(runs):
+        outcome = yield from _run_fold(config, frame, trial, settings, metric, cancel, f * epochs)
+        state, value, n_epochs, message = outcome
+        total_epochs += n_epochs
+        if state != "complete":
+            if state == "pruned" and values:  # the folds done so far say more than the cut-short one
+                value = float(np.mean(values + [value])) if value is not None else float(np.mean(values))
+            return state, value, total_epochs, time.monotonic() - t0, message
+        values.append(value)
+    return "complete", float(np.mean(values)), total_epochs, time.monotonic() - t0, ""
+
+
+def _run_fold(config: RunConfig, frame: pd.DataFrame, trial: Any, settings: dict[str, dict[str, Any]],
+              metric: str, cancel: threading.Event | None, step0: int):
+    """Train one network of a trial; returns (state, value, epochs, message)."""
     trial_config = copy.deepcopy(config)
     trial_config.hparams = {**trial_config.hparams, **settings["model"]}
     trial_config.training = {**trial_config.training, **settings["training"], "ensemble": 1}
-    t0 = time.monotonic()
     last_value, n_epochs = None, 0
     runner = train(trial_config, frame, cancel, autosave=None)
     try:
@@ -238,21 +299,20 @@ def _run_trial(config: RunConfig, frame: pd.DataFrame, trial: Any, settings: dic
                 if value is None or not math.isfinite(value):
                     continue
                 last_value = float(value)
-                trial.report(last_value, report.epoch)
+                trial.report(last_value, step0 + report.epoch)
                 if trial.should_prune():
-                    return "pruned", last_value, n_epochs, time.monotonic() - t0, ""
+                    return "pruned", last_value, n_epochs, ""
             elif isinstance(report, FinishedReport):
                 if report.stopped == "cancelled":
-                    return "cancelled", None, n_epochs, time.monotonic() - t0, ""
+                    return "cancelled", None, n_epochs, ""
                 value = (report.metrics.get("val") or {}).get(metric)
                 if value is None or not math.isfinite(value):
-                    return ("failed", None, n_epochs, time.monotonic() - t0,
-                            f"the validation {metric} could not be computed")
-                return "complete", float(value), n_epochs, time.monotonic() - t0, ""
+                    return "failed", None, n_epochs, f"the validation {metric} could not be computed"
+                return "complete", float(value), n_epochs, ""
     except Cancelled:
-        return "cancelled", None, n_epochs, time.monotonic() - t0, ""
+        return "cancelled", None, n_epochs, ""
     except MolStudioError as exc:  # this trial's settings do not work (e.g. the loss diverged)
-        return "failed", None, n_epochs, time.monotonic() - t0, str(exc)
+        return "failed", None, n_epochs, str(exc)
     except BaseException:
         from optuna.trial import TrialState
 
@@ -260,20 +320,21 @@ def _run_trial(config: RunConfig, frame: pd.DataFrame, trial: Any, settings: dic
         raise
     finally:
         runner.close()
-    return "cancelled", None, n_epochs, time.monotonic() - t0, ""
+    return "cancelled", None, n_epochs, ""
 
 
-def _claim(study: Any, config: RunConfig, direction: str, name: str) -> None:
+def _claim(study: Any, config: RunConfig, direction: str, name: str, folds: int = 0) -> None:
     """Mark a new study with its run; refuse to mix another run's trials into an existing one."""
-    fingerprint = _fingerprint(config)
+    fingerprint = _fingerprint(config, folds)
     stored = study.user_attrs.get("fingerprint")
+    scoring = f", scored by {stored['folds']}-fold cross-validation" if stored and stored.get("folds") else ""
     if stored is None:
         study.set_user_attr("fingerprint", fingerprint)
         study.set_user_attr("config", config.to_dict())
     elif stored != json.loads(json.dumps(fingerprint)):
         raise MolStudioError(
             f"The search '{name}' already holds trials of another run "
-            f"({stored.get('model')} on {', '.join(stored.get('targets', []))}).",
+            f"({stored.get('model')} on {', '.join(stored.get('targets', []))}{scoring}).",
             hint="Give this search another study name, or open the same data and model to resume it.",
         )
     if study.direction.name.lower() != direction:

@@ -46,3 +46,14 @@ def test_tune_refuses_a_bad_search_range_in_words(tmp_path, capsys):
     assert code == 2
     assert "A search range needs NAME=LOW..HIGH" in capsys.readouterr().err
     assert not (tmp_path / "assay.search.db").exists()  # nothing stored before the settings were checked
+
+
+def test_tune_scores_trials_by_cross_validation_when_asked(tmp_path, capsys):
+    data = tmp_path / "assay.csv"
+    descriptor_table(60).to_csv(data, index=False)
+    assert cli_main(["tune", str(data), *RUN, "--trials", "1", "--folds", "3"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^trial 0: 3-fold cv rmse \d", out, re.M), out
+    assert "best: trial 0, 3-fold cross-validation rmse" in out
+    assert cli_main(["tune", str(data), *RUN, "--trials", "1", "--folds", "1"]) == 2
+    assert "Cross-validation needs 2 to 10 folds" in capsys.readouterr().err

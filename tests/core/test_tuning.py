@@ -149,3 +149,39 @@ def test_a_search_needs_a_validation_set_and_a_known_pruner():
         list(tune(cfg, descriptor_table(60), trials=1))
     with pytest.raises(MolStudioError, match="Unknown pruner 'fast'"):
         list(tune(_config(), descriptor_table(60), trials=1, pruner="fast"))
+
+
+def test_cross_validated_trials_train_one_network_per_fold_and_score_their_mean(tmp_path):
+    storage = tmp_path / "search.db"
+    frame = descriptor_table(100)
+    seen_sizes = []
+    import molstudio.core.tuning as tuning
+
+    real_train = tuning.train
+
+    def spy(config, table, *args, **kwargs):
+        sets = table[config.split.column].value_counts().to_dict()
+        seen_sizes.append(sets)
+        return real_train(config, table, *args, **kwargs)
+
+    tuning.train = spy
+    try:
+        trials, end = _run(_config(epochs=4), frame, trials=2, storage=storage, study_name="cv", folds=3, seed=0)
+    finally:
+        tuning.train = real_train
+    assert len(seen_sizes) == 6  # 2 trials x 3 folds
+    first = seen_sizes[:3]
+    assert all(s["test"] == 10 for s in first)  # the test compounds stay out of every fold
+    assert sorted(s["val"] for s in first) == [30, 30, 30] and all(s["train"] == 60 for s in first)
+    assert trials[0].state == "complete" and trials[0].epochs == 12 and end.best_value is not None
+    with pytest.raises(MolStudioError, match="scored by 3-fold cross-validation"):
+        _run(_config(epochs=4), frame, trials=1, storage=storage, study_name="cv")  # scored otherwise: not mixed
+    with pytest.raises(MolStudioError, match="Cross-validation needs 2 to 10 folds"):
+        _run(_config(), frame, trials=1, folds=1)
+
+
+def test_cross_validation_needs_no_validation_set():
+    cfg = _config(epochs=2)
+    cfg.split = SplitConfig(sizes=(0.8, 0.0, 0.2))
+    trials, end = _run(cfg, descriptor_table(60), trials=1, folds=2)
+    assert trials[0].state == "complete" and end.best_value > 0
