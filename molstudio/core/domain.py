@@ -16,7 +16,7 @@ A model that reads descriptor columns only has no structures and so no domain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -33,6 +33,7 @@ TENSOR = "domain.fingerprints"
 _QUERY_BLOCK = 1024  # query fingerprints compared at once
 _TRAIN_BLOCK = 16384  # training fingerprints unpacked at once (bounds memory: 16384 x 2048 floats)
 _LEAVE_ONE_OUT = 2000  # training compounds scored when there is no validation set
+_KEEP_UNPACKED = 32768  # training compounds whose unpacked bits a model keeps between calls (<= 256 MiB)
 _GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=RADIUS, fpSize=BITS)
 
 
@@ -50,11 +51,12 @@ def _bits(packed: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def nearest_similarity(query: np.ndarray, train: np.ndarray, exclude: np.ndarray | None = None,
-                       device: torch.device | str = "cpu") -> np.ndarray:
+                       device: torch.device | str = "cpu", train_bits: torch.Tensor | None = None) -> np.ndarray:
     """For each packed fingerprint in ``query``, the largest Tanimoto similarity to ``train``.
 
     The bit intersections are one matrix product per block (on ``device``: a GPU makes it
-    far faster). ``exclude[i]`` is a training row that query ``i`` is not compared with
+    far faster). ``train_bits`` is ``train`` already unpacked on ``device``, kept by the
+    caller between calls. ``exclude[i]`` is a training row that query ``i`` is not compared with
     (itself, for leave-one-out). Two empty fingerprints count as similarity 0. Memory is
     bounded by the block sizes, whatever the number of compounds.
     """
@@ -69,7 +71,8 @@ def nearest_similarity(query: np.ndarray, train: np.ndarray, exclude: np.ndarray
             q_counts = q.sum(dim=1)
             top = torch.zeros(len(q), device=device)
             for t0 in range(0, len(train), _TRAIN_BLOCK):
-                t = _bits(train[t0 : t0 + _TRAIN_BLOCK], device)
+                t = (train_bits[t0 : t0 + _TRAIN_BLOCK] if train_bits is not None
+                     else _bits(train[t0 : t0 + _TRAIN_BLOCK], device))
                 common = q @ t.T
                 union = q_counts[:, None] + train_counts[None, t0 : t0 + len(t)] - common
                 sim = torch.where(union > 0, common / union.clamp(min=1), torch.zeros_like(common))
@@ -90,10 +93,17 @@ class Domain:
     fingerprints: np.ndarray  # (n, 256) uint8
     threshold: float
     total: int  # training compounds before any subsampling
+    _unpacked: torch.Tensor | None = field(default=None, repr=False, compare=False)
 
     def similarity(self, mols: Sequence[Any], device: torch.device | str = "cpu") -> np.ndarray:
         """Each molecule's Tanimoto similarity to its nearest training compound."""
-        return nearest_similarity(fingerprints(mols), self.fingerprints, device=device)
+        device = torch.device(device)
+        bits = None
+        if len(self.fingerprints) <= _KEEP_UNPACKED:  # streaming prediction calls this once per chunk
+            if self._unpacked is None or self._unpacked.device != device:
+                self._unpacked = _bits(self.fingerprints, device)
+            bits = self._unpacked
+        return nearest_similarity(fingerprints(mols), self.fingerprints, device=device, train_bits=bits)
 
     def in_domain(self, similarity: np.ndarray) -> np.ndarray:
         return similarity >= self.threshold
