@@ -373,6 +373,100 @@ def _setting_text(value: Any) -> str:
     return str(value)
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from molstudio.core.explain import atom_contributions, write_contributions
+
+    model = load_model(args.model)
+    frame = io.read_table(args.data).frame
+    structure = model.check_table(frame)
+    if structure is None:
+        raise MolStudioError("This model reads only descriptor columns, not structures, so no atom can be credited "
+                             "with its prediction.", hint="Use 'molstudio-cli importance' instead.")
+    rows = _explain_rows(args, len(frame))
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    id_column = detect_roles(frame).id
+    parts, drawn = [], 0
+    for row in rows:
+        record = frame.iloc[row - 1]
+        try:
+            contrib = atom_contributions(model, record[structure], args.target,
+                                         descriptors=record.to_dict() if model.inputs.descriptor_columns else None)
+        except MolStudioError as exc:
+            print(f"note: row {row} not explained: {exc.message}", file=sys.stderr)
+            continue
+        name = _file_stem(record[id_column] if id_column else "", row)
+        write_contributions(contrib, folder / f"{name}.{args.format}")
+        drawn += 1
+        table = contrib.table()
+        table.insert(0, "row", row)
+        if id_column:
+            table.insert(1, id_column, record[id_column])
+        table.insert(len(table.columns) - 3, "smiles", contrib.smiles)
+        table.insert(len(table.columns) - 3, "prediction", contrib.prediction)
+        parts.append(table)
+    if not parts:
+        raise MolStudioError(f"None of the {len(rows)} row(s) chosen could be explained (see the notes above).")
+    io.write_table(pd.concat(parts, ignore_index=True), folder / "atom_contributions.csv", forbid=args.data)
+    print(f"{drawn} compound(s) explained: {contrib.method}; red raises the prediction, blue lowers it.")
+    print(f"pictures and atom_contributions.csv written to {folder}")
+    return 0
+
+
+def _explain_rows(args: argparse.Namespace, n: int) -> list[int]:
+    """Rows (1-based, as in the file) chosen with --rows or --first."""
+    if not args.rows:
+        return list(range(1, min(args.first, n) + 1))
+    try:
+        rows = [int(part) for part in args.rows.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise MolStudioError(f"Cannot read the rows '{args.rows}'.",
+                             hint="Write row numbers as in the file (first data row = 1), e.g. 1,5,9.") from None
+    outside = [r for r in rows if not 1 <= r <= n]
+    if outside or not rows:
+        raise MolStudioError(f"The table has rows 1 to {n}; row {outside[0] if outside else args.rows} is not one "
+                             "of them.")
+    return rows
+
+
+def _file_stem(label: object, row: int) -> str:
+    text = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(label).strip())[:40].strip("._")
+    return f"row{row}" + (f"_{text}" if text else "")
+
+
+def cmd_importance(args: argparse.Namespace) -> int:
+    from molstudio.core.feature_importance import FeatureImportance, permutation_importance_steps
+
+    model = load_model(args.model)
+    frame = io.read_table(args.data).frame
+    bar = ProgressBar()
+    cancel = threading.Event()
+    result: FeatureImportance | None = None
+    try:
+        for report in permutation_importance_steps(model, frame, args.target, args.repeats, cancel=cancel):
+            if isinstance(report, StageReport):
+                bar.show(report.done, report.total or 1, report.stage)
+            else:
+                result = report
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        bar.close()
+    assert result is not None
+    table = result.table
+    print(f"{result.compounds} compounds; importance = {result.metric} when the feature is shuffled "
+          f"(baseline {result.baseline:.4g}), mean and spread over {args.repeats} shuffles")
+    width = max([7] + [len(f) for f in table["feature"].head(args.top)])
+    print(f"{'feature':<{width}}  {'importance':>10}  {'spread':>8}  example")
+    for item in table.head(args.top).itertuples():
+        print(f"{item.feature:<{width}}  {item.importance_mean:>10.4g}  {item.importance_std:>8.3g}  {item.example}")
+    if args.out:
+        io.write_table(table, args.out, forbid=args.data)
+        print(f"every feature's importance written to {args.out}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "train": cmd_train,
     "learning-curve": cmd_learning_curve,
@@ -381,4 +475,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "info": cmd_info,
     "models": cmd_models,
     "example": cmd_example,
+    "explain": cmd_explain,
+    "importance": cmd_importance,
 }

@@ -61,3 +61,21 @@ def rewrite_model_file(src, dst, manifest_edit=None, extra=None, weights=None):
         for name, data in (extra or {}).items():
             zf.writestr(name, data)
     return dst
+
+
+def nitrogen_count_table(n: int = 150, seed: int = 0) -> pd.DataFrame:
+    """Branched chains of C, N and O with the number of nitrogen atoms as the target: the
+    atoms that matter for the prediction are known (explanations must find them)."""
+    rng = np.random.default_rng(seed)
+    smiles, counts = [], []
+    while len(smiles) < n:
+        atoms = rng.choice(["C", "C", "C", "N", "O"], size=int(rng.integers(5, 12)))
+        text = "".join(a + ("(C)" if rng.random() < 0.2 else "") for a in atoms)
+        if "O(C)" in text:  # a branch on oxygen is a valence error
+            continue
+        mol = Chem.MolFromSmiles(text)
+        if mol is None or "OO" in text or "NN" in text or "ON" in text or "NO" in text:
+            continue
+        smiles.append(Chem.MolToSmiles(mol))
+        counts.append(sum(a.GetSymbol() == "N" for a in mol.GetAtoms()))
+    return pd.DataFrame({"compound_id": [f"N{i:03d}" for i in range(n)], "smiles": smiles, "n_nitrogen": counts})

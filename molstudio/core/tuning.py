@@ -147,7 +147,7 @@ def _pruner(name: str, epochs: int) -> Any:
     raise MolStudioError(f"Unknown pruner '{name}'.", hint=f"Choose one of: {', '.join(PRUNERS)}.")
 
 
-def _fingerprint(config: RunConfig, folds: int = 0) -> dict[str, Any]:
+def run_fingerprint(config: RunConfig, folds: int = 0) -> dict[str, Any]:
     """What must match for trials to be compared: data, model, split, features, scoring."""
     found = {"model": config.model, "targets": list(config.targets), "task": config.task,
              "features": [str(f) for f in config.features], "split": config.to_dict()["split"],
@@ -325,7 +325,7 @@ def _run_fold(config: RunConfig, frame: pd.DataFrame, trial: Any, settings: dict
 
 def _claim(study: Any, config: RunConfig, direction: str, name: str, folds: int = 0) -> None:
     """Mark a new study with its run; refuse to mix another run's trials into an existing one."""
-    fingerprint = _fingerprint(config, folds)
+    fingerprint = run_fingerprint(config, folds)
     stored = study.user_attrs.get("fingerprint")
     scoring = f", scored by {stored['folds']}-fold cross-validation" if stored and stored.get("folds") else ""
     if stored is None:

@@ -49,12 +49,14 @@ from molstudio.core.predict import predict_table as core_predict_table
 from molstudio.core.reports import EpochReport, FinishedReport, StageReport
 from molstudio.core.training import train
 from molstudio.gui.compound_tips import CompoundTips
+from molstudio.gui.curve_view import LearningCurveView
 from molstudio.gui.plots import LossPlot
 from molstudio.gui.recovery import AutosaveSlot
 from molstudio.gui.results_view import ResultsView
 from molstudio.gui.run_history import RunHistory, RunRecord
 from molstudio.gui.run_status import MessageBanner, MetricsTable, ProgressLine, clock
 from molstudio.gui.train_panel import TrainPanel
+from molstudio.gui.tune_view import TuneView
 from molstudio.gui.worker import Worker
 
 if TYPE_CHECKING:
@@ -130,6 +132,14 @@ class TrainingView(QWidget):
         self._interrupted = False
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._draw_latest)
+        # searching settings and learning curves run around the panel's run, one job at a time
+        self.search = TuneView(self.panel, self.table_context, lambda: self._busy_reason("search"))
+        self.curve = LearningCurveView(self.panel, self.table_context, lambda: self._busy_reason("curve"))
+        self.tabs.addTab(self.search, "Search settings")
+        self.tabs.addTab(self.curve, "Learning curve")
+        for side in (self.search, self.curve):
+            side.busy_changed.connect(lambda _busy: self._update_buttons())
+            side.status_message.connect(self.status_message)
         self._update_buttons()
 
     def _build(self) -> None:
@@ -206,6 +216,20 @@ class TrainingView(QWidget):
         self.panel.set_table(frame, roles)
         self._update_buttons()
 
+    def table_context(self) -> tuple[pd.DataFrame | None, Path | None]:
+        """The open table and its file (None for an example), as the search views read them."""
+        return self._frame, self._source
+
+    def _busy_reason(self, wanted: str) -> str:
+        """Why job ``wanted`` ("train", "search", "curve") cannot start now; "" if it can."""
+        running = [(self._worker is not None, "training or prediction"),
+                   (wanted != "search" and self.search.is_running(), "search of settings"),
+                   (wanted != "curve" and self.curve.is_running(), "learning curve")]
+        for busy, what in running:
+            if busy:
+                return f"Wait until the {what} has finished (or stop it): one job runs at a time."
+        return ""
+
     def is_training(self) -> bool:
         return self._worker is not None and self._job == "train"
 
@@ -216,6 +240,9 @@ class TrainingView(QWidget):
     def train(self) -> bool:
         """Start training with the panel's settings; returns whether it started."""
         if self._worker is not None:
+            return False
+        if self._busy_reason("train"):
+            self._error(self._busy_reason("train"))
             return False
         if self._frame is None:
             self._error("Open a table first: drop a compound file on the window or use File ▸ Open.")
@@ -257,6 +284,8 @@ class TrainingView(QWidget):
         """Cancel any background job and wait for it (the window is closing)."""
         self.begin_close()
         self._redraw.stop()
+        self.search.shutdown()
+        self.curve.shutdown()
         self.panel.shutdown()
         worker = self._worker
         if worker is not None:
@@ -478,10 +507,13 @@ class TrainingView(QWidget):
     # ---- helpers ------------------------------------------------------------------
     def _update_buttons(self) -> None:
         busy = self._worker is not None
-        self.train_button.setEnabled(not busy and self._frame is not None)
+        side_busy = self.search.is_running() or self.curve.is_running()
+        self.train_button.setEnabled(not busy and not side_busy and self._frame is not None)
         self.stop_button.setEnabled(busy)
         self.predict_button.setEnabled(not busy and self._model is not None and self._frame is not None)
         self.panel.setEnabled(not busy)
+        self.search.update_buttons()
+        self.curve.update_buttons()
 
     def _error(self, message: str) -> None:
         self.banner.show_message(message, "error")

@@ -10,7 +10,8 @@ from molstudio.core.config import RunConfig
 from molstudio.core.training import run_to_end
 from molstudio.gui import model_actions
 
-PREDICTED = ["logp_predicted", "not_predicted_because"]
+PREDICTED = ["logp_predicted", "logp_lower", "logp_upper", "nearest_training_similarity", "in_domain",
+             "not_predicted_because"]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_predictions_appear_as_new_columns_in_place(window, predicted):
     assert frame["logp_predicted"].iloc[:60].notna().all()
     flagged = frame["not_predicted_because"].iloc[60:]
     assert frame["logp_predicted"].iloc[60:].isna().all() and all(flagged.str.contains("invalid structure"))
-    assert tab.model.columnCount() == 5 and tab.pages.currentWidget() is tab.table_split
+    assert tab.model.columnCount() == 3 + len(PREDICTED) and tab.pages.currentWidget() is tab.table_split
     assert tab.model.prediction_columns == PREDICTED
 
 

@@ -154,7 +154,7 @@ def test_save_model_then_open_it_and_predict_with_the_tables_index(view, qtbot, 
         assert other.predict_table()
     predictions = got.args[0]
     assert predictions.index.equals(frame.index)
-    assert list(predictions.columns) == ["y_predicted", "not_predicted_because"]
+    assert list(predictions.columns) == ["y_predicted", "y_lower", "y_upper", "not_predicted_because"]  # no structures: no domain
     assert predictions["y_predicted"].notna().all()
     qtbot.waitUntil(lambda: not other.is_busy())
     other.shutdown()
