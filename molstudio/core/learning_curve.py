@@ -163,7 +163,7 @@ def learning_curve(
     orders = [_nested_order(split.train, labels, cfg.split.seed, r) for r in range(repeats)]
     runs = [(f, n, r) for f, n in sizes for r in range(repeats)]
     points: list[CurvePoint] = []
-    warnings = list(split.warnings)
+    warnings = list(data.warnings) + list(split.warnings)  # rows named as in the user's table
     stopped = "completed"
     for k, (fraction, n, repeat) in enumerate(runs):
         if cancel is not None and cancel.is_set():
@@ -184,7 +184,8 @@ def learning_curve(
         if final is None or final.stopped == "cancelled" or final.model is None:
             stopped = "cancelled"  # a run cut short is no point of the curve
             break
-        warnings += [w for w in final.warnings if w not in warnings]
+        # a run's own table notes name rows of its sub-table; the whole table's were given above
+        warnings += [w for w in final.warnings[final.data_warnings:] if w not in warnings]
         point = CurvePoint(
             fraction=fraction, repeat=repeat, n_train=n,
             val_metric=float(final.metrics["val"].get(metric, math.nan)),

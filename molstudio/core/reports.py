@@ -66,6 +66,7 @@ class FinishedReport:
     member_histories: list[list[dict[str, float | None]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    data_warnings: int = 0  # the first this many warnings are about the table and the split, not the training
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready figures of the run (the CLI's ``--report``)."""

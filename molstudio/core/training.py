@@ -141,6 +141,7 @@ def train(
     hp = cfg.resolved_hparams()
     split = split_rows(data, frame)
     warnings = list(data.warnings) + list(split.warnings)
+    data_warnings = len(warnings)
     check_split_counts(split.counts(), len(data.usable))
 
     inputs = make_inputs(MODELS.get(cfg.model).input_kind, data.feature_specs, hp)
@@ -277,7 +278,7 @@ def train(
         split_counts=split.counts(), test_rows=split.test, test_true=y_all[test_sl], test_pred=preds[test_sl],
         test_spread=spread[test_sl], val_rows=split.val, val_true=y_all[val_sl], val_pred=preds[val_sl],
         history=last.history, member_histories=[r.history for r in results],
-        warnings=warnings, skipped=data.skipped,
+        warnings=warnings, skipped=data.skipped, data_warnings=data_warnings,
     )
 
 

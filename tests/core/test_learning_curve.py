@@ -125,3 +125,16 @@ def test_bad_fractions_and_no_validation_set_are_refused():
     config.split.sizes = (0.8, 0.0, 0.2)
     with pytest.raises(MolStudioError, match="measures each model on the validation set"):
         list(learning_curve(config, frame))
+
+
+def test_a_duplicate_is_named_once_by_its_rows_in_the_users_table():
+    from factories import logp_table
+
+    frame = logp_table(40)
+    frame = pd.concat([frame, frame.iloc[[3]]], ignore_index=True)  # row 4 again as row 41
+    config = RunConfig(targets=["logp"], model="mlp", features=["morgan_count(size=128)"],
+                       hparams={"hidden_sizes": [8]}, training={"epochs": 2, "patience": 0, "device": "cpu"})
+    curve, _ = _run(config, frame, fractions=(0.5, 1.0), repeats=2)
+    duplicates = [w for w in curve.warnings if "more than once" in w]
+    assert len(duplicates) == 1, curve.warnings
+    assert "rows 4 and 41" in duplicates[0]
