@@ -21,6 +21,7 @@ from molstudio.core.columns import ColumnRoles
 from molstudio.core.errors import MolStudioError
 from molstudio.core.io import LoadReport, RowProblem
 from molstudio.gui import loader
+from molstudio.gui.atom_map import AtomMap
 from molstudio.gui.detail_pane import DetailPane
 from molstudio.gui.jobs import JobRunner, wait_for_queued
 from molstudio.gui.roles_panel import RolesPanel
@@ -57,6 +58,7 @@ class DataTab(QWidget):
         self.roles_panel = RolesPanel()
         self.detail = DetailPane()
         self.training = TrainingView()
+        self.atom_map = AtomMap(self.detail, self.jobs, lambda: self.training.model, self._idle)
         self._build_filter_bar()
         self._build_layout()
         self._connect()
@@ -245,6 +247,8 @@ class DataTab(QWidget):
             highlighted=self.model.prediction_columns,
             decimals=self.model.decimals,
         )
+        self.atom_map.show_compound(self.model.frame.iloc[position], self.model.structure_column,
+                                    self.model.structure_kind)
 
     def shutdown(self) -> None:
         """Stop every background job of this tab, training included, and wait for them."""
@@ -337,6 +341,7 @@ class DataTab(QWidget):
         self.training.compound_selected.connect(self.select_position)
         self.training.predictions_ready.connect(self.add_predictions)
         self.training.status_message.connect(self.status_message)
+        self.training.status_message.connect(lambda _text: self.atom_map.refresh())  # each new model is announced
 
 
 SMARTS_HELP = (

@@ -38,6 +38,7 @@ class DetailPane(QWidget):
         super().__init__(parent)
         self._mol: chem.Mol | None = None
         self.position: int | None = None
+        self.picture_svg: bytes | None = None  # drawn instead of the depiction (atom contributions)
         self.title = QLabel("No compound selected")
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
@@ -70,9 +71,21 @@ class DetailPane(QWidget):
         layout.addWidget(self.values, 2)
         self.clear()
 
+    def host_picture_tools(self, above: QWidget, below: QWidget) -> None:
+        """Place ``above`` over the picture and ``below`` under it (the atom-contribution tools)."""
+        layout = self.layout()
+        layout.insertWidget(layout.indexOf(self.picture), above)
+        layout.insertWidget(layout.indexOf(self.picture) + 1, below)
+
+    def set_picture(self, svg: bytes | None) -> None:
+        """Show ``svg`` (aspect ratio kept) instead of the depiction; None: the depiction again."""
+        self.picture_svg = svg
+        self._render()
+
     def clear(self) -> None:
         self.position = None
         self._mol = None
+        self.picture_svg = None
         self.title.setText("No compound selected")
         self.picture.setPixmap(QPixmap())
         self.picture.setText("<span style='color:gray'>Select a row to see the compound</span>")
@@ -95,6 +108,7 @@ class DetailPane(QWidget):
         ``decimals`` gives the digits after the point of some columns, as the table shows them.
         """
         self.position = position
+        self.picture_svg = None
         row = frame.iloc[position]
         name = display_text(row[id_column]) if id_column and id_column in frame.columns else ""
         self.title.setText(f"{name} (row {position + 1})" if name else f"Row {position + 1}")
@@ -147,11 +161,13 @@ class DetailPane(QWidget):
         size = self.picture.contentsRect().size()
         width, height = max(size.width(), 120), max(size.height(), 100)
         ratio = self.devicePixelRatioF()
-        svg = chem.mol_to_svg(self._mol, width, height)
+        svg = self.picture_svg or chem.mol_to_svg(self._mol, width, height).encode()
         pixmap = QPixmap(round(width * ratio), round(height * ratio))
         pixmap.fill(QColor("white"))
         painter = QPainter(pixmap)
-        QSvgRenderer(QByteArray(svg.encode())).render(painter, QRectF(0, 0, pixmap.width(), pixmap.height()))
+        renderer = QSvgRenderer(QByteArray(svg))
+        renderer.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        renderer.render(painter, QRectF(0, 0, pixmap.width(), pixmap.height()))
         painter.end()
         pixmap.setDevicePixelRatio(ratio)
         self.picture.setPixmap(pixmap)

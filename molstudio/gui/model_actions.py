@@ -52,6 +52,8 @@ def build_model_menu(window: MainWindow, menu: QMenu) -> None:
         ("&Predict on This Table", lambda: predict_this_table(window), "Ctrl+P"),
         ("Predict &File…", lambda: predict_file_dialog(window), None),
         ("", lambda: None, None),
+        ("Feature &Importance…", lambda: feature_importance_dialog(window), None),
+        ("", lambda: None, None),
         ("E&xport Run Config…", lambda: export_config_dialog(window), None),
         ("&Import Run Config…", lambda: import_config_dialog(window), None),
     ]
@@ -69,6 +71,13 @@ def build_model_menu(window: MainWindow, menu: QMenu) -> None:
             window.mc_dropout_action.setToolTip(
                 "For a single network trained with dropout: predict 20 times with dropout on and show their spread "
                 "as ± uncertainty, with the interval calibrated for it. An ensemble always shows its networks' spread.")
+
+
+def feature_importance_dialog(window: MainWindow) -> None:
+    """Model ▸ Feature Importance…: a window of its own (:mod:`molstudio.gui.importance_view`)."""
+    from molstudio.gui.importance_view import open_importance  # it builds on this module's dialogs
+
+    open_importance(window)
 
 
 def use_mc_dropout(window: MainWindow, model: Any) -> bool:
