@@ -141,7 +141,9 @@ def _pruner(name: str, epochs: int) -> Any:
     import optuna
 
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=min(5, max(1, epochs // 5)))
+        # no pruning in the first fifth of the epochs (at most 25): slow starters (a low learning
+        # rate, a large batch) are not judged on epochs where quick starters always look better
+        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=min(25, max(1, epochs // 5)))
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
     raise MolStudioError(f"Unknown pruner '{name}'.", hint=f"Choose one of: {', '.join(PRUNERS)}.")
