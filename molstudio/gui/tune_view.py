@@ -127,7 +127,8 @@ class TuneView(QWidget):
     # ---- building -------------------------------------------------------------------
     def _build(self) -> None:
         self.start_button = QPushButton("▶  Start search")
-        self.start_button.setToolTip("Try settings around the training panel's run, scored as chosen under 'Score trials on'.")
+        self.start_button.setToolTip("Try settings around the training panel's run, scored as chosen under "
+                                     "'Score trials on'.")
         self.start_button.clicked.connect(self.start)
         self.stop_button = QPushButton("■  Stop")
         self.stop_button.setToolTip("Stop the running trial now; finished trials stay in the search.")
