@@ -79,3 +79,15 @@ def nitrogen_count_table(n: int = 150, seed: int = 0) -> pd.DataFrame:
         smiles.append(Chem.MolToSmiles(mol))
         counts.append(sum(a.GetSymbol() == "N" for a in mol.GetAtoms()))
     return pd.DataFrame({"compound_id": [f"N{i:03d}" for i in range(n)], "smiles": smiles, "n_nitrogen": counts})
+
+
+# small versions of each architecture, so that a few dozen molecules train in seconds
+SMALL_ARCHITECTURES = {
+    "linear": {},
+    "mlp": {"hidden_sizes": [64], "dropout": 0.0},
+    "dmpnn": {"hidden_size": 64, "ffn_hidden_size": 64},
+    "gnn": {"hidden_size": 64, "layers": 3},
+    "smiles_rnn": {"hidden_size": 64, "embed_dim": 32, "augment": 0},
+    "smiles_cnn": {"filters": 64, "embed_dim": 32, "augment": 0},
+    "smiles_transformer": {"embed_dim": 64, "layers": 2, "heads": 4, "augment": 0},
+}

@@ -19,7 +19,7 @@ import pandas as pd
 from molstudio.core import io
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurizers import CACHE, FeatureCache
-from molstudio.core.trained import DOMAIN_COLUMN, ERROR_COLUMN, TrainedModel
+from molstudio.core.trained import ERROR_COLUMN, TrainedModel, count_outside
 
 ProgressFn = Callable[[int], None]
 
@@ -81,8 +81,7 @@ def predict_file(
             writer.write(chunk_out)
             rows += len(chunk_out)
             flagged += int((chunk_out[ERROR_COLUMN] != "").sum())
-            if DOMAIN_COLUMN in chunk_out.columns:
-                outside += int((chunk_out[DOMAIN_COLUMN] == False).sum())  # noqa: E712 (None: not predicted)
+            outside += count_outside(chunk_out)
             if progress is not None:
                 progress(rows)
             if cancel is not None and cancel.is_set():

@@ -38,6 +38,13 @@ DOMAIN_COLUMN = "in_domain"
 PREDICT_BATCH = 2048
 
 
+def count_outside(predictions: pd.DataFrame) -> int:
+    """Predicted compounds outside the applicability domain (unpredicted rows, None, not counted)."""
+    if DOMAIN_COLUMN not in predictions.columns:
+        return 0
+    return int((predictions[DOMAIN_COLUMN] == False).sum())  # noqa: E712 (None: not predicted)
+
+
 @torch.no_grad()
 def network_outputs(
     network: nn.Module, inputs: ModelInputs, stored: Any, positions: torch.Tensor, task: str,

@@ -26,7 +26,7 @@ from molstudio.gui.detail_pane import DetailPane
 from molstudio.gui.jobs import JobRunner, wait_for_queued
 from molstudio.gui.roles_panel import RolesPanel
 from molstudio.gui.structures import DepictionCache
-from molstudio.core.trained import DOMAIN_COLUMN, SIMILARITY_COLUMN
+from molstudio.core.trained import DOMAIN_COLUMN, SIMILARITY_COLUMN, count_outside
 from molstudio.gui.table_model import UNCERTAINTY, FrameModel, FrameProxy
 from molstudio.gui.table_view import CompoundTable
 from molstudio.gui.training_view import TrainingView
@@ -224,7 +224,7 @@ class DataTab(QWidget):
             self.table.scrollTo(self.proxy.index(max(self.table.rowAt(0), 0), column))
         message = f"Predictions added to {self.title}: {', '.join(names)}"
         if DOMAIN_COLUMN in predictions.columns:
-            outside = int((predictions[DOMAIN_COLUMN] == False).sum())  # noqa: E712 (None stays out)
+            outside = count_outside(predictions)
             message += (f". {outside} of {len(predictions)} compounds are outside the model's applicability "
                         "domain (shaded orange)" if outside else ". Every compound is inside the model's "
                         "applicability domain")

@@ -255,11 +255,8 @@ class TuneView(QWidget):
 
     def _on_scoring(self) -> None:
         """Another way of scoring is another search: its own default name, its own kept trials."""
-        if self.is_running():
-            return
-        try:
-            config = self._config()
-        except MolStudioError:
+        config = self._idle_config()
+        if config is None:
             return
         self._describe_run(config)
         self._place_defaults(config)
@@ -301,11 +298,8 @@ class TuneView(QWidget):
 
     def _look(self) -> None:
         """Find what the storage keeps under the search name (in the background)."""
-        if self.is_running():
-            return
-        try:
-            config = self._config()
-        except MolStudioError:
+        config = self._idle_config()
+        if config is None:
             return
         storage, name = self.storage.text().strip(), self.study_name.text().strip()
         if not storage or not name:
@@ -347,6 +341,15 @@ class TuneView(QWidget):
             self._best = None
             self.banner.hide()
         self.update_buttons()
+
+    def _idle_config(self) -> RunConfig | None:
+        """The panel's run when no search runs and the panel holds a valid run, else None."""
+        if self.is_running():
+            return None
+        try:
+            return self._config()
+        except MolStudioError:
+            return None
 
     def _safe_task(self) -> str:
         try:

@@ -9,23 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from factories import logp_table
+from factories import SMALL_ARCHITECTURES, logp_table
 from molstudio.cli import main as cli_main
 from molstudio.core.bundle import load_model, read_manifest, save_model
 from molstudio.core.config import RunConfig, SplitConfig
 from molstudio.core.models import MODELS
 from molstudio.core.training import run_to_end
 
-# small versions of each architecture, so that 20 molecules train in a few seconds
-SMALL = {
-    "linear": {},
-    "mlp": {"hidden_sizes": [64], "dropout": 0.0},
-    "dmpnn": {"hidden_size": 64, "ffn_hidden_size": 64},
-    "gnn": {"hidden_size": 64, "layers": 3},
-    "smiles_rnn": {"hidden_size": 64, "embed_dim": 32, "augment": 0},
-    "smiles_cnn": {"filters": 64, "embed_dim": 32, "augment": 0},
-    "smiles_transformer": {"embed_dim": 64, "layers": 2, "heads": 4, "augment": 0},
-}
+SMALL = SMALL_ARCHITECTURES
 # one setting per architecture for the CLI check (name=value as a user types it)
 CLI_SETTING = {
     "linear": "lr=0.01", "mlp": "hidden_sizes=8,8", "dmpnn": "depth=2", "gnn": "layers=2",

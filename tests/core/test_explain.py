@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from rdkit import Chem
 
-from factories import descriptor_table, nitrogen_count_table, nitrogen_table
+from factories import SMALL_ARCHITECTURES, descriptor_table, nitrogen_count_table, nitrogen_table
 from molstudio.core.atom_masking import masked_features
 from molstudio.core.config import RunConfig, SplitConfig
 from molstudio.core.errors import MolStudioError
@@ -18,15 +18,7 @@ from molstudio.core.featurizers import make_featurizer
 from molstudio.core.models import MODELS
 from molstudio.core.training import run_to_end
 
-SMALL = {
-    "linear": {},
-    "mlp": {"hidden_sizes": [64], "dropout": 0.0},
-    "dmpnn": {"hidden_size": 64, "ffn_hidden_size": 64},
-    "gnn": {"hidden_size": 64, "layers": 3},
-    "smiles_rnn": {"hidden_size": 64, "embed_dim": 32, "augment": 0},
-    "smiles_cnn": {"filters": 64, "embed_dim": 32, "augment": 0},
-    "smiles_transformer": {"embed_dim": 64, "layers": 2, "heads": 4, "augment": 0},
-}
+SMALL = SMALL_ARCHITECTURES
 # compounds the models never saw, each with nitrogen, from the same recipe
 UNSEEN = [s for s in nitrogen_count_table(30, seed=1).smiles if "N" in s][:6]
 
