@@ -16,7 +16,8 @@ import json
 from pathlib import Path
 
 from cli_run import train_report as run
-from molstudio.core.models import MODELS
+
+from molstudio.core.architectures import MODELS
 
 SETS = {
     "esol": ("esol_split.csv", ["--target", "log_solubility", "--split", "column:split"], "rmse"),

@@ -15,7 +15,6 @@ import statistics
 from pathlib import Path
 
 import torch
-
 from cli_run import train_report
 
 

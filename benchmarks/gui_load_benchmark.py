@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -67,7 +66,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="molstudio-bench-"))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder / "settings"))
-    from molstudio.gui.main_window import MainWindow
+    from molstudio.gui.window.main_window import MainWindow
 
     big = make_big_csv(args.csv, args.rows, folder)
     window = MainWindow()

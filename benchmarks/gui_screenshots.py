@@ -1,6 +1,6 @@
 """Screenshots of the real main window in each of its main states, for review and the README.
 
-Drives :class:`~molstudio.gui.main_window.MainWindow` (offscreen unless a display
+Drives :class:`~molstudio.gui.window.main_window.MainWindow` (offscreen unless a display
 platform is set) at 1400 x 900 through: the start view, the built-in ChEMBL binding set
 with its structures, a table whose load report lists invalid structures, the training
 panel with the recommended graph model (D-MPNN ensemble) preselected, an MLP run in
@@ -29,12 +29,11 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-
-import molstudio.gui.qt_compat  # noqa: F401  (before any Qt call)
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QStandardPaths
 from PySide6.QtWidgets import QApplication
 
-from molstudio.core.examples import EXAMPLES
+import molstudio.gui.qt_compat  # noqa: F401  (before any Qt call)
+from molstudio.core.tables.examples import EXAMPLES
 
 SIZE = (1400, 900)
 BROKEN = [("1620001", "c1ccc(cc1", 6.1), ("1620002", "CN(C)(C)(C)C", 5.2), ("1620003", "C1CC", 7.3), ("1620004", "", 5.9)]
@@ -93,7 +92,7 @@ def choose(tab, model: str, ensemble: int, features: list[str] | None = None) ->
 
 def predict(window, tab) -> None:
     """Model ▸ Predict on This Table, and wait for the columns."""
-    from molstudio.gui import model_actions
+    from molstudio.gui.window import model_actions
 
     done = []
     tab.training.predictions_ready.connect(lambda *_: done.append(True))
@@ -136,7 +135,7 @@ def broken_table(folder: Path) -> Path:
 
 
 def shoot_all(out: Path, work: Path) -> list[Path]:
-    from molstudio.gui.main_window import MainWindow
+    from molstudio.gui.window.main_window import MainWindow
 
     window = MainWindow()
     window.resize(*SIZE)

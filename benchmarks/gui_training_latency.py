@@ -24,13 +24,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-import molstudio.gui.qt_compat  # noqa: F401  (before any Qt call)
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from molstudio.core.columns import detect_roles
-from molstudio.core.io import read_table
+import molstudio.gui.qt_compat  # noqa: F401  (before any Qt call)
+from molstudio.core.tables.columns import detect_roles
+from molstudio.core.tables.reading import read_table
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "esol.csv"
 INTERVAL_MS = 20
@@ -95,7 +94,7 @@ def main() -> None:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
 
-    from molstudio.gui.training_view import TrainingView
+    from molstudio.gui.training.view import TrainingView
 
     frame = read_table(args.path).frame
     view = TrainingView()

@@ -37,8 +37,8 @@ SETS = {"esol.csv": "smiles", "bbbp.csv": "smiles", "tox21.csv": "smiles"}
 # Runs in the child: predict_file with a progress callback that samples the process's RSS.
 CHILD = r"""
 import json, sys, time
-from molstudio.core.bundle import load_model
-from molstudio.core.predict import predict_file
+from molstudio.core.trained.file import load_model
+from molstudio.core.trained.predict import predict_file
 
 def status(field):
     for line in open("/proc/self/status"):

@@ -14,7 +14,6 @@ import argparse
 from pathlib import Path
 
 import torch
-
 from cli_run import train_report as run
 
 BASE = ["--target", "log_solubility", "--split", "column:split"]

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from molstudio.core.config import RunConfig, SplitConfig
-from molstudio.core.training import run_to_end
+from molstudio.core.run.config import RunConfig, SplitConfig
+from molstudio.core.training.loop import run_to_end
 
 SEQUENCE_MODELS = ("smiles_rnn", "smiles_cnn", "smiles_transformer")
 

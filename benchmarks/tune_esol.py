@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from molstudio.core import io
-from molstudio.core.config import RunConfig
-from molstudio.core.training import run_to_end
-from molstudio.core.tuning import SearchFinished, TrialReport, best_config, tune
+from molstudio.core.run.config import RunConfig
+from molstudio.core.search.tuning import SearchFinished, TrialReport, best_config, tune
+from molstudio.core.tables import reading as io
+from molstudio.core.training.loop import run_to_end
 
 
 def main() -> None:

@@ -7,11 +7,8 @@ Every problem is reported as one clear line and a non-zero exit status; set
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import threading
-from pathlib import Path
 from typing import Sequence
 
 from molstudio.core.errors import MolStudioError

@@ -12,17 +12,17 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from molstudio.core import io
-from molstudio.core.bundle import load_model, read_manifest, save_model
-from molstudio.core.columns import detect_roles
-from molstudio.core.dataset import resolve_config
-from molstudio.core.recommend import apply_recommended
-from molstudio.core.config import TRAINING_SCHEMA, RunConfig, load_config
+from molstudio.core.architectures import MODELS
 from molstudio.core.errors import MolStudioError
-from molstudio.core.models import MODELS
-from molstudio.core.reports import EpochReport, FinishedReport, StageReport
-from molstudio.core.splits import parse_sizes
-from molstudio.core.training import train
+from molstudio.core.run.config import TRAINING_SCHEMA, RunConfig, load_config
+from molstudio.core.run.prepare import resolve_config
+from molstudio.core.run.recommend import apply_recommended
+from molstudio.core.run.splits import parse_sizes
+from molstudio.core.tables import reading as io
+from molstudio.core.tables.columns import detect_roles
+from molstudio.core.trained.file import load_model, read_manifest, save_model
+from molstudio.core.training.loop import train
+from molstudio.core.training.reports import EpochReport, FinishedReport, StageReport
 
 
 class ProgressBar:
@@ -98,9 +98,9 @@ def build_config(args: argparse.Namespace, frame: pd.DataFrame) -> RunConfig:
 
 
 def _feature_list(text: str) -> list[str]:
-    from molstudio.core.featurizers import _split_top_level
+    from molstudio.core.featurize.featurizers import split_top_level
 
-    items = _split_top_level(text)
+    items = split_top_level(text)
     return ["columns" if i in ("descriptors", "columns") else i for i in items]
 
 
@@ -176,7 +176,7 @@ def _print_metrics(metrics: dict[str, dict], task: str) -> None:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from molstudio.core.predict import predict_file
+    from molstudio.core.trained.predict import predict_file
 
     model = load_model(args.model)
     bar = ProgressBar()
@@ -257,7 +257,7 @@ def _print_params(schema) -> None:
 
 
 def cmd_example(args: argparse.Namespace) -> int:
-    from molstudio.core.examples import write_example
+    from molstudio.core.tables.examples import write_example
 
     write_example(args.name, args.out)
     print(f"example '{args.name}' written to {args.out}")
@@ -265,7 +265,7 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 
 def cmd_learning_curve(args: argparse.Namespace) -> int:
-    from molstudio.core.learning_curve import LearningCurve, learning_curve
+    from molstudio.core.search.curves import LearningCurve, learning_curve
 
     loaded, config = _table_and_config(args)
     fractions = _fractions(args.fractions)
@@ -308,9 +308,15 @@ def _fractions(text: str) -> list[float]:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from molstudio.core.config import save_config
-    from molstudio.core.search_space import parse_override
-    from molstudio.core.tuning import SearchFinished, TrialReport, best_config, default_storage, tune
+    from molstudio.core.run.config import save_config
+    from molstudio.core.search.space import parse_override
+    from molstudio.core.search.tuning import (
+        SearchFinished,
+        TrialReport,
+        best_config,
+        default_storage,
+        tune,
+    )
 
     loaded, config = _table_and_config(args)
     config = resolve_config(config, loaded.frame)
@@ -374,7 +380,7 @@ def _setting_text(value: Any) -> str:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from molstudio.core.explain import atom_contributions, write_contributions
+    from molstudio.core.explain.atoms import atom_contributions, write_contributions
 
     model = load_model(args.model)
     frame = io.read_table(args.data).frame
@@ -435,7 +441,10 @@ def _file_stem(label: object, row: int) -> str:
 
 
 def cmd_importance(args: argparse.Namespace) -> int:
-    from molstudio.core.feature_importance import FeatureImportance, permutation_importance_steps
+    from molstudio.core.explain.importance import (
+        FeatureImportance,
+        permutation_importance_steps,
+    )
 
     model = load_model(args.model)
     frame = io.read_table(args.data).frame

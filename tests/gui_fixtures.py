@@ -1,4 +1,4 @@
-"""Fixtures of every GUI test (tests/gui, tests/robustness/gui): offscreen Qt, private settings,
+"""Fixtures of every GUI test (tests/gui and its folders): offscreen Qt, private settings,
 leak checks, small tables. Each GUI folder's conftest.py imports them all."""
 
 import os
@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 would free None after many Qt calls)
+from factories import logp_table
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths, QThread
 from PySide6.QtWidgets import QApplication
 
-from factories import logp_table
+import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 would free None after many Qt calls)
 
 # rows a chemist's file really has: a ring left open, a pentavalent carbon, a blank cell
 BROKEN = [("BAD1", "C1CC", 1.0), ("BAD2", "C(C)(C)(C)(C)C", 2.0), ("BLANK", "", 3.0)]
@@ -67,7 +66,7 @@ def no_leaks(qapp):
 @pytest.fixture
 def window(qtbot):
     """The main window as the application shows it; closed (and deleted) after the test."""
-    from molstudio.gui.main_window import MainWindow
+    from molstudio.gui.window.main_window import MainWindow
 
     win = MainWindow()
     win.show()

@@ -8,9 +8,10 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 refcount guard, before any Qt call)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 refcount guard, before any Qt call)
 
 ORGANIZATION = "MolStudio"
 APPLICATION = "MolStudio"
@@ -49,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = application()
     try:
         # imported here so that a broken installation (torch, RDKit) ends in a dialog
-        from molstudio.gui.main_window import MainWindow
         from molstudio.gui.resources import app_icon
+        from molstudio.gui.window.main_window import MainWindow
 
         app.setWindowIcon(app_icon())
         window = MainWindow()

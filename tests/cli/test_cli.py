@@ -7,8 +7,8 @@ import sys
 
 import pandas as pd
 import pytest
-
 from factories import descriptor_table, logp_table
+
 from molstudio.cli import main as cli_main
 
 
@@ -116,8 +116,8 @@ def test_example_dataset_is_written(tmp_path):
 
 
 def test_without_model_and_features_the_recommended_configuration_is_trained(tmp_path, capsys):
-    from molstudio.core.bundle import read_manifest
-    from molstudio.core.recommend import recommended
+    from molstudio.core.run.recommend import recommended
+    from molstudio.core.trained.file import read_manifest
 
     data = tmp_path / "mols.csv"
     logp_table(40).to_csv(data, index=False)

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
-
 from factories import descriptor_table, nitrogen_count_table
+
 from molstudio.cli import main as cli_main
 
 

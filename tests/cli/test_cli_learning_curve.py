@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import pandas as pd
-
 from factories import descriptor_table
+
 from molstudio.cli import main as cli_main
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import optuna
-
 from factories import descriptor_table
+
 from molstudio.cli import main as cli_main
 
 RUN = ["--target", "y", "--model", "mlp", "--set", "hidden_sizes=16", "--set", "epochs=5", "--device", "cpu"]

@@ -2,8 +2,8 @@
 
 import pandas as pd
 import pytest
-
 from factories import logp_table
+
 from molstudio.cli import main as cli_main
 
 

@@ -23,8 +23,8 @@ import pandas as pd
 import torch
 from rdkit import Chem
 
-from molstudio.core.feature_pipeline import FEATURE_STATS, FeaturePipeline
-from molstudio.core.featurizers import FeatureCache
+from molstudio.core.featurize.featurizers import FeatureCache
+from molstudio.core.featurize.pipeline import FEATURE_STATS, FeaturePipeline
 from molstudio.core.registry import Registry
 
 

@@ -1,6 +1,6 @@
 """Molecular graphs: atoms and bonds with their features, plus optional molecule-level features.
 
-Each molecule is encoded once as small feature codes (:mod:`molstudio.core.graph_features`),
+Each molecule is encoded once as small feature codes (:mod:`molstudio.core.featurize.graph_features`),
 cached per canonical SMILES, and the whole set is stored as flat arrays with per-molecule
 atom and bond offsets. :meth:`GraphInputs.batch` gathers any set of molecules on the
 device with a handful of vectorized operations (no Python loop over molecules) into a
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from molstudio.core import graph_features as gf
+from molstudio.core.featurize import graph_features as gf
 from molstudio.core.inputs.base import INPUTS, ModelInputs
 
 CACHE_KEY = f"graph-codes-v{gf.VERSION}"

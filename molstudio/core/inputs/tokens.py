@@ -19,9 +19,14 @@ import numpy as np
 import torch
 from rdkit import Chem
 
+from molstudio.core.featurize.smiles_tokens import (
+    CLS,
+    Vocabulary,
+    randomized_smiles,
+    tokenize,
+)
 from molstudio.core.inputs.base import INPUTS, ModelInputs
 from molstudio.core.params import Param
-from molstudio.core.smiles_tokens import CLS, Vocabulary, randomized_smiles, tokenize
 
 #: hyperparameters every sequence architecture declares; the inputs read them
 SEQUENCE_PARAMS = [

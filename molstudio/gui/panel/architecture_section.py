@@ -1,0 +1,120 @@
+"""The architecture section of the training panel: a drop-down of every registered
+architecture, its one-line description and its hyperparameter form.
+
+Each drop-down entry names the architecture and what it reads (``dmpnn · molecular
+graph``); the one :mod:`molstudio.core.run.recommend` recommends for the open table is
+marked "(recommended)", and architectures that read structures are greyed out for a
+table without a structure column. Switching architecture rebuilds the form from the
+architecture's schema; the values set for each architecture are kept for the session,
+so switching back shows them again. :func:`training_start` gives the training settings
+an architecture starts from (TRAINING_SCHEMA's defaults, then its own).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from molstudio.core.architectures import MODELS
+from molstudio.core.errors import MolStudioError
+from molstudio.core.run.config import TRAINING_SCHEMA, training_defaults
+from molstudio.gui.common.param_form import ParamForm
+
+#: what each input kind is, in a chemist's words
+READS = {"vector": "fingerprints / descriptors", "graph": "molecular graph", "tokens": "SMILES"}
+NEEDS_STRUCTURES = "Reads each molecule's structure: this table has no structure (SMILES) column."
+
+
+def input_kind(name: str) -> str:
+    """``"vector"``, ``"graph"`` or ``"tokens"``: what architecture ``name`` reads."""
+    return str(getattr(MODELS.get(name), "input_kind", "vector"))
+
+
+def tuned_keys() -> list[str]:
+    """Training settings some architecture sets its own default for (epochs, lr, ...)."""
+    keys = {k for name in MODELS.names() for k in training_defaults(name)}
+    return [k for k in TRAINING_SCHEMA.names() if k in keys]
+
+
+def training_start(name: str) -> dict[str, Any]:
+    """The training settings architecture ``name`` starts from."""
+    return TRAINING_SCHEMA.resolve(training_defaults(name))
+
+
+def item_text(name: str, recommended: bool = False) -> str:
+    """A drop-down entry: ``"dmpnn  ·  molecular graph  (recommended)"``."""
+    kind = input_kind(name)
+    return f"{name}  ·  {READS.get(kind, kind)}" + ("  (recommended)" if recommended else "")
+
+
+class ArchitectureSection(QGroupBox):
+    """See the module docstring. ``switched(old, new)`` follows every change of architecture."""
+
+    changed = Signal()
+    switched = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Architecture", parent)
+        self._layout = QVBoxLayout(self)
+        self.combo = QComboBox()
+        self.combo.setObjectName("architecture")
+        for name in MODELS.names():
+            self.combo.addItem(item_text(name), name)
+            self.combo.setItemData(self.combo.count() - 1, MODELS.get(name).description,
+                                   Qt.ItemDataRole.ToolTipRole)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: palette(placeholder-text);")
+        self._layout.addWidget(self.combo)
+        self._layout.addWidget(self.description)
+        self._values: dict[str, dict[str, Any]] = {}
+        self.name = ""
+        self.form = ParamForm(MODELS.get(MODELS.names()[0]).schema)
+        self._layout.addWidget(self.form)
+        self.combo.currentIndexChanged.connect(lambda *_: self.set_architecture(self.combo.currentData()))
+
+    def set_architecture(self, name: str) -> None:
+        """Select architecture ``name`` and rebuild its hyperparameter form from its schema."""
+        index = self.combo.findData(name)
+        if index < 0:
+            raise MolStudioError(f"Unknown architecture '{name}'.", hint=f"Available: {', '.join(MODELS.names())}.")
+        if index != self.combo.currentIndex():
+            self.combo.setCurrentIndex(index)  # calls back here through the signal
+            return
+        old = self.name
+        if old == name:
+            return
+        if old:
+            try:
+                self._values[old] = self.form.values()
+            except MolStudioError:
+                pass  # a half-typed value is not kept
+        arch = MODELS.get(name)
+        self.description.setText(arch.description)
+        self.combo.setToolTip(arch.description)
+        form = ParamForm(arch.schema)
+        form.setObjectName("hyperparameters")
+        form.set_values(self._values.get(name, {}))
+        form.changed.connect(self.changed.emit)
+        self._layout.replaceWidget(self.form, form)
+        self.form.hide()
+        self.form.setParent(None)
+        self.form.deleteLater()
+        self.form, self.name = form, name
+        self.switched.emit(old, name)
+        self.changed.emit()
+
+    def set_table_kind(self, has_structures: bool, recommended: str) -> None:
+        """Mark ``recommended``; grey out the structure readers for a table without structures."""
+        model = self.combo.model()
+        for i in range(self.combo.count()):
+            name = self.combo.itemData(i)
+            self.combo.setItemText(i, item_text(name, name == recommended))
+            usable = has_structures or input_kind(name) == "vector"
+            if isinstance(model, QStandardItemModel):
+                model.item(i).setEnabled(usable)
+            tip = MODELS.get(name).description + ("" if usable else "\n" + NEEDS_STRUCTURES)
+            self.combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
