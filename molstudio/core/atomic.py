@@ -9,8 +9,8 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from molstudio.core.errors import MolStudioError
 

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from rdkit import Chem, rdBase
@@ -246,7 +247,7 @@ def _draw(
     highlight_atoms: Sequence[int] | None,
     atom_weights: Sequence[float] | None,
 ) -> None:
-    opts = drawer.drawOptions()
+    opts = cast(Any, drawer.drawOptions())  # rdkit-stubs type its property setters as taking the options object
     opts.setBackgroundColour((1, 1, 1, 1))
     opts.padding = 0.08
     opts.minFontSize = 9  # labels stay legible in thumbnails

@@ -9,6 +9,21 @@ import torch
 from molstudio.core.errors import MolStudioError
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says that the GPU (or the computer) ran out of memory: the one test,
+    used by training (to retry smaller) and by the app (to say so)."""
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def out_of_memory_message(exc: BaseException) -> str:
+    """What to tell the user when ``exc`` (see :func:`out_of_memory`) ended a job."""
+    if isinstance(exc, MemoryError):
+        return "The computer ran out of memory. Try a smaller batch size or a smaller table."
+    return "The GPU ran out of memory. Lower the batch size or choose the CPU."
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     name = (name or "auto").strip().lower()
     if name == "auto":

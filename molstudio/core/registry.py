@@ -6,7 +6,8 @@ the CLI and model files refer to them by name only.
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 from molstudio.core.errors import MolStudioError
 

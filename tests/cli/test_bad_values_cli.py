@@ -79,6 +79,7 @@ def test_bad_rows_are_warned_about_and_training_goes_on(tmp_path, capsys):
     assert any("Column 'logp' holds 1 infinite value(s)" in w and "row 9" in w for w in warnings)
     assert any(w.startswith("warning: 2 of 30 rows were left out of training: 1 with an unreadable structure "
                             "(first: row 5, Explicit valence") for w in warnings)
+    assert err.count("left out of training") == 1  # said once, not once more as a note
     assert any("mixtures of several fragments" in w and "row 7" in w for w in warnings)
     assert any("1 value(s) of 'logp' trained on carry a qualifier ('<'" in w for w in warnings)
     assert pd.read_csv(data)["logp"][2].startswith("<")  # the input file is untouched

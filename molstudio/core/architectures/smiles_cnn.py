@@ -35,6 +35,7 @@ class SmilesCNN(SequenceNetwork):
         x = self.drop(x).transpose(1, 2)  # (B, E, L)
         pooled = []
         for convs in self.branches:
+            assert isinstance(convs, nn.ModuleList)  # built so in __init__
             h = x
             for conv in convs:
                 # zero at padding after every layer: a batch's padding then reads exactly like

@@ -29,6 +29,8 @@ def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
 
 
 class SmilesTransformer(SequenceNetwork):
+    positions: torch.Tensor  # a buffer, registered in __init__
+
     def __init__(self, hparams: dict[str, Any], dims: dict[str, int], n_outputs: int) -> None:
         dim = hparams["embed_dim"]
         if dim % hparams["heads"]:

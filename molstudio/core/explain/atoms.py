@@ -15,9 +15,10 @@ depiction as a colour map (RDKit similarity map: red raises, blue lowers) as SVG
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,7 @@ def atom_contributions(
     column = _target_index(model, target)
     mol, shown = _molecule(model, smiles)
     row = _descriptor_row(model, descriptors)
-    key = chem.canonical_smiles(mol)
+    key = Chem.MolToSmiles(mol)  # the canonical SMILES (chem.canonical_smiles of a molecule)
     full, masked = masked_predictions(model, mol, key, row)
     weights = (full[column] - masked[:, column]).astype(np.float64)
     name = model.targets[column]
@@ -105,7 +106,7 @@ def draw_contributions(contrib: AtomContributions, size: tuple[int, int] = (400,
     if contrib.mol.GetNumAtoms() < 2:  # a similarity map needs two atoms; colour the one atom
         chem._draw(drawer, contrib.mol, None, scaled)
     else:
-        options = drawer.drawOptions()
+        options = cast(Any, drawer.drawOptions())  # rdkit-stubs type its property setters as taking the options object
         options.padding = 0.08
         options.bondLineWidth = 1.5
         with rdBase.BlockLogs():
@@ -141,6 +142,7 @@ def _target_index(model: TrainedModel, target: str | None) -> int:
 
 def _molecule(model: TrainedModel, smiles: str | Chem.Mol) -> tuple[Chem.Mol, str]:
     """The molecule as prediction reads it (standardized if the model was trained so) and its SMILES."""
+    mol: Chem.Mol | None
     if isinstance(smiles, Chem.Mol):
         mol = chem.standardize(smiles) if model.config.standardize else Chem.Mol(smiles)
         text = Chem.MolToSmiles(mol)

@@ -15,8 +15,8 @@ generator of progress reports that a Stop button can interrupt (``cancel``).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pandas as pd

@@ -22,6 +22,7 @@ Ensembles: each network's outputs are averaged, as in prediction.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -137,7 +138,7 @@ def _graph_outputs(model: TrainedModel, mol: Chem.Mol, features: np.ndarray) -> 
     copies = n + 1
     stored = inputs.to_device(graph_set([codes] * copies, features), model.device)
     # the bonds of each atom, as directed edges 2k and 2k + 1 of bond k
-    edges_of = [[] for _ in range(n)]
+    edges_of: list[list[int]] = [[] for _ in range(n)]
     for k, (a, b) in enumerate(codes.ends):
         for atom in (a, b):
             edges_of[atom] += [2 * k, 2 * k + 1]
@@ -167,6 +168,7 @@ def _token_outputs(
     model: TrainedModel, mol: Chem.Mol, key: str, row: pd.DataFrame | None, features: np.ndarray
 ) -> np.ndarray:
     inputs = model.inputs
+    assert isinstance(inputs, TokenInputs)  # masked_predictions comes here for token inputs only
     n = mol.GetNumAtoms()
     variants = inputs.encode([mol], [key], row, None).smiles[0]
     stored = inputs.to_device(TokenEncoding([variants] * (n + 1), features), model.device)
@@ -192,7 +194,7 @@ def _atom_token_positions(mol: Chem.Mol, smiles: str) -> dict[int, int]:
     """
     tokens = tokenize(smiles)
     positions = [p for p, t in enumerate(tokens) if _is_atom_token(t)]
-    params = Chem.SmilesParserParams()
+    params = cast(Any, Chem.SmilesParserParams())  # rdkit-stubs type its property setters as taking the params object
     params.removeHs = False
     with rdBase.BlockLogs():
         written = Chem.MolFromSmiles(smiles, params)

@@ -12,10 +12,11 @@ import json
 import os
 import re
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,8 @@ class Featurizer:
     def feature_names(self) -> list[str]:
         raise NotImplementedError
 
-    def compute(self, mols: Sequence[Chem.Mol], frame: pd.DataFrame | None) -> np.ndarray:
+    def compute(self, mols: Sequence[Chem.Mol | None], frame: pd.DataFrame | None) -> np.ndarray:
+        """One row per molecule; only featurizers that do not need structures are given None molecules."""
         raise NotImplementedError
 
 
@@ -185,6 +187,7 @@ _SPEC = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(?:\((.*)\))?\s*$")
 
 def parse_feature_specs(text: str | Sequence[str | dict]) -> list[dict[str, Any]]:
     """Parse ``"morgan_count(radius=3,size=1024),rdkit2d"`` (or a list) into spec dicts."""
+    items: Sequence[str | dict]
     if isinstance(text, str):
         items = split_top_level(text)
     else:
@@ -295,6 +298,7 @@ def compute_block(
         out[todo] = computed
         if cache is not None:
             for i, row in zip(todo, computed):
-                if keys[i]:
-                    cache.put(featurizer.key, keys[i], row)
+                key = keys[i]
+                if key:
+                    cache.put(featurizer.key, key, row)
     return out

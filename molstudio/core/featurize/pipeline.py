@@ -16,7 +16,8 @@ training spread is tiny; steps 2 and 4 bound every input.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,7 +82,7 @@ class FeaturePipeline:
             return np.zeros((len(mols), 0), np.float32)
         return np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
 
-    def fit(self, raw_train: np.ndarray) -> "FeaturePipeline":
+    def fit(self, raw_train: np.ndarray) -> FeaturePipeline:
         cont = self.continuous_mask()
         x = raw_train[:, cont].astype(np.float64)
         if x.shape[1] == 0:  # fingerprints only: nothing to scale

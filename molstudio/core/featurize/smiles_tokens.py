@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rdkit import Chem
 
@@ -66,7 +67,7 @@ class Vocabulary:
         self.index = {t: i for i, t in enumerate(self.tokens)}
 
     @classmethod
-    def fit(cls, token_lists: Iterable[Sequence[str]], max_size: int = MAX_VOCABULARY) -> "Vocabulary":
+    def fit(cls, token_lists: Iterable[Sequence[str]], max_size: int = MAX_VOCABULARY) -> Vocabulary:
         """Every token seen in ``token_lists``, most frequent first (ties in text order)."""
         counts: Counter[str] = Counter()
         for tokens in token_lists:
@@ -78,7 +79,7 @@ class Vocabulary:
         return cls(list(SPECIALS) + ranked[: max_size - len(SPECIALS)])
 
     @classmethod
-    def from_json(cls, value: Any) -> "Vocabulary":
+    def from_json(cls, value: Any) -> Vocabulary:
         """Rebuild from a model file's list, refusing anything but a bounded list of distinct strings."""
         if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
             raise TypeError("the vocabulary is not a list of strings")

@@ -16,7 +16,8 @@ Its fitted state goes into the model file as JSON (:meth:`manifest`) and arrays
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd

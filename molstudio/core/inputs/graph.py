@@ -131,7 +131,7 @@ class GraphInputs(ModelInputs):
             if found is None:
                 found = gf.encode_molecule(mol)
                 if cache is not None and key and mol is not None:
-                    cache.put(CACHE_KEY, key, found)  # type: ignore[arg-type]  (budgets by .nbytes)
+                    cache.put(CACHE_KEY, key, found)  # not an array: MolCodes, which the cache budgets by .nbytes too
             codes.append(found)
         return graph_set(codes, self.pipeline.compute(mols, keys, frame, cache))
 

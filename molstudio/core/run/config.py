@@ -69,6 +69,8 @@ class RunConfig:
     hparams: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     split: SplitConfig = field(default_factory=SplitConfig)
+    #: set by resolve_config: which table (and which choices) this configuration was resolved for
+    resolved_for: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
     def resolved_training(self) -> dict[str, Any]:
         """Training settings: the schema's defaults, then the architecture's own defaults
@@ -82,10 +84,10 @@ class RunConfig:
         """Apply one ``KEY=VALUE`` setting to the architecture or the training settings."""
         key = key.strip()
         model_schema = MODELS.get(self.model).schema
-        if model_schema.get(key) is not None:
-            self.hparams[key] = model_schema.get(key).parse(value)
-        elif TRAINING_SCHEMA.get(key) is not None:
-            self.training[key] = TRAINING_SCHEMA.get(key).parse(value)
+        if (param := model_schema.get(key)) is not None:
+            self.hparams[key] = param.parse(value)
+        elif (param := TRAINING_SCHEMA.get(key)) is not None:
+            self.training[key] = param.parse(value)
         elif key in ("split_seed",):
             self.split.seed = int(value)
         else:
@@ -113,7 +115,7 @@ class RunConfig:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         known_sections = {"data", "split", "model", "training"}
         config = cls()
         flat = {k: v for k, v in data.items() if k not in known_sections}

@@ -26,6 +26,7 @@ from molstudio.core.architectures import MODELS
 from molstudio.core.cancel import check
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurize.featurizers import parse_feature_specs
+from molstudio.core.run.choices import require_structures
 from molstudio.core.run.config import RunConfig
 from molstudio.core.tables import columns, qualified
 
@@ -50,8 +51,23 @@ class PreparedData:
     feature_specs: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _resolution_key(config: RunConfig, frame: pd.DataFrame) -> tuple[Any, ...]:
+    """What a resolved configuration depends on: the table and the choices resolution fills in."""
+    return (id(frame), len(frame), tuple(frame.columns), config.model, config.structure_column, config.id_column,
+            tuple(config.targets), config.task, tuple(map(str, config.features)), tuple(config.descriptor_columns))
+
+
+def is_resolved(config: RunConfig, frame: pd.DataFrame) -> bool:
+    """Whether :func:`resolve_config` already made ``config`` for ``frame`` (and nothing changed since)."""
+    return config.resolved_for is not None and config.resolved_for == _resolution_key(config, frame)
+
+
 def resolve_config(config: RunConfig, frame: pd.DataFrame) -> RunConfig:
-    """Fill what the configuration leaves to detection, and check what it names exists."""
+    """Fill what the configuration leaves to detection, and check what it names exists.
+
+    The copy returned is marked as resolved for ``frame``: :func:`prepare_data` (and so
+    every training run) takes it as it is instead of resolving it again.
+    """
     config = copy.deepcopy(config)
     if frame.empty:
         raise MolStudioError("The table has no rows to train on.")
@@ -75,12 +91,7 @@ def resolve_config(config: RunConfig, frame: pd.DataFrame) -> RunConfig:
         config.targets = list(roles.targets)
     taken = {config.structure_column, config.id_column, *config.targets}
     arch = MODELS.get(config.model)
-    if arch.input_kind != "vector" and not config.structure_column:
-        raise MolStudioError(
-            f"The '{config.model}' architecture reads each molecule's structure, and this table has no "
-            "structure (SMILES) column.",
-            hint="Choose a feed-forward (mlp) or linear model on the table's descriptor columns.",
-        )
+    require_structures(config.model, config.structure_column)
     if not config.features:
         if config.structure_column:
             config.features = list(arch.default_features) or ["none"]
@@ -113,6 +124,7 @@ def resolve_config(config: RunConfig, frame: pd.DataFrame) -> RunConfig:
         raise MolStudioError(f"Unknown task type '{config.task}' (use regression or classification).")
     for name in config.targets:
         _check_target_column(frame[name], config.task)
+    config.resolved_for = _resolution_key(config, frame)
     return config
 
 
@@ -199,7 +211,7 @@ def parse_targets(
         if task == "classification":
             labels = classes[j] if classes else _class_labels(col)
             mapping = {lab: float(k) for k, lab in enumerate(labels)}
-            values = col.map(lambda v: mapping.get(_label_text(v), np.nan))
+            values = col.map(lambda v, m=mapping: m.get(_label_text(v), np.nan))
             y[:, j] = values.to_numpy(dtype=np.float32, na_value=np.nan)
             found_classes.append(labels)
         else:
@@ -228,9 +240,9 @@ def _class_labels(col: pd.Series) -> list[str]:
             hint="Treat it as a measured value (regression) instead.",
         )
     if len(labels) == 2 and set(labels) != {"0", "1"}:
-        positive = [l for l in labels if l.lower() in ("1", "true", "yes", "active", "positive", "toxic")]
+        positive = [lab for lab in labels if lab.lower() in ("1", "true", "yes", "active", "positive", "toxic")]
         if positive:
-            labels = [l for l in labels if l != positive[0]] + positive
+            labels = [lab for lab in labels if lab != positive[0]] + positive
     return labels
 
 
@@ -244,7 +256,8 @@ def prepare_data(config: RunConfig, frame: pd.DataFrame, cancel: threading.Event
     aside with their reason; the warnings say how many, and name mixtures (salts),
     duplicated structures with conflicting values and censored target values.
     """
-    config = resolve_config(config, frame)
+    if not is_resolved(config, frame):
+        config = resolve_config(config, frame)
     n = len(frame)
     kind = "molblock" if config.structure_column == "molblock" else "smiles"
     if config.structure_column:

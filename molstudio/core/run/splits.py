@@ -392,7 +392,8 @@ def _assign_groups(
             k = 1 if targets[1] > 0 else 0
         parts[k].append(members[g])
         filled[k] += size
-    return tuple(np.concatenate(p) if p else np.empty(0, dtype=np.int64) for p in parts)  # type: ignore[return-value]
+    train, val, test = (np.concatenate(p) if p else np.empty(0, dtype=np.int64) for p in parts)
+    return train, val, test
 
 
 def _size_warnings(split: Split, targets: tuple[int, int, int]) -> list[str]:
@@ -502,7 +503,8 @@ def _column_split(column: Sequence | None, n: int) -> Split:
             )
         assigned.append(name)
     labels = np.asarray(assigned)
-    split = Split(*(np.flatnonzero(labels == name) for name in _NAMES))
+    train, val, test = (np.flatnonzero(labels == name) for name in _NAMES)
+    split = Split(train, val, test)
     if split.train.size == 0:
         raise MolStudioError("The split column marks no row as train: the training set would be empty.")
     return split

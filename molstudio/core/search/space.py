@@ -66,17 +66,23 @@ class Dimension:
             return trial.suggest_categorical(self.name, list(self.choices))
         if self.kind == "float":
             return trial.suggest_float(self.name, self.low, self.high, log=self.log)
+        low, high = self._bounds()
         if self.kind == "int":
-            return self._round(trial.suggest_int(self.name, int(self.low), int(self.high), log=self.log))
+            return self._round(trial.suggest_int(self.name, int(low), int(high), log=self.log))
         layers = trial.suggest_int(f"{self.name}_layers", 1, self.max_layers)
-        width = trial.suggest_int(f"{self.name}_width", int(self.low), int(self.high), log=self.log)
+        width = trial.suggest_int(f"{self.name}_width", int(low), int(high), log=self.log)
         return [self._round(width)] * layers
 
+    def _bounds(self) -> tuple[float, float]:
+        assert self.low is not None and self.high is not None  # every kind but choice has a range
+        return self.low, self.high
+
     def _round(self, value: int) -> int:
-        if not (self.log and self.low >= WIDTH_STEP):
+        low, high = self._bounds()
+        if not (self.log and low >= WIDTH_STEP):
             return value
-        top = int(self.high) // WIDTH_STEP * WIDTH_STEP
-        bottom = -(-int(self.low) // WIDTH_STEP) * WIDTH_STEP
+        top = int(high) // WIDTH_STEP * WIDTH_STEP
+        bottom = -(-int(low) // WIDTH_STEP) * WIDTH_STEP
         return max(bottom, min(top, round(value / WIDTH_STEP) * WIDTH_STEP)) if bottom <= top else value
 
     def optuna_values(self, value: Any) -> dict[str, Any] | None:
@@ -103,7 +109,7 @@ class SearchSpace:
 
     @classmethod
     def for_model(cls, model: str, defaults: dict[str, Any] | None = None,
-                  overrides: dict[str, Any] | None = None) -> "SearchSpace":
+                  overrides: dict[str, Any] | None = None) -> SearchSpace:
         """The default space of ``model`` around ``defaults`` (name -> value), then ``overrides``."""
         schema = MODELS.get(model).schema
         defaults = defaults or {}
@@ -115,9 +121,12 @@ class SearchSpace:
                     space.dimensions.append(dim)
         for name, (low, high, log) in TRAINING_RANGES.items():
             param = TRAINING_SCHEMA.get(name)
+            assert param is not None  # TRAINING_RANGES names training settings
             default = defaults.get(name, param.default)
             if low is None:
-                space.dimensions.append(_default_dimension(param, default, "training"))
+                dim = _default_dimension(param, default, "training")
+                if dim is not None:
+                    space.dimensions.append(dim)
             else:
                 space.dimensions.append(Dimension(name, param.type, "training", low, high, log))
         for name, value in (overrides or {}).items():

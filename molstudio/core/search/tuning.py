@@ -28,9 +28,10 @@ import json
 import math
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,8 @@ PRUNERS = ("median", "hyperband")
 DEFAULTS_MARK = "run_defaults"  # user attribute of the trial that trains the run's own settings
 MAX_FAILURES = 3  # trials in a row that fail with an error before the search gives up
 MAX_FOLDS = 10
+
+Direction = Literal["minimize", "maximize"]
 
 
 @dataclass
@@ -93,25 +96,30 @@ def storage_url(storage: str | Path | None) -> str | None:
 def default_storage(data_path: str | Path) -> str:
     """The SQLite file a search of ``data_path`` is kept in: next to the data."""
     path = Path(data_path)
-    return storage_url(path.with_name(f"{path.stem}.search.db"))  # type: ignore[return-value]
+    url = storage_url(path.with_name(f"{path.stem}.search.db"))
+    assert url is not None  # a file's path always gives a URL
+    return url
 
 
-def objective_metric(task: str) -> tuple[str, str]:
+def objective_metric(task: str) -> tuple[str, Direction]:
     """The validation metric a search optimizes and its direction."""
     return ("roc_auc", "maximize") if task == "classification" else ("rmse", "minimize")
 
 
-def open_study(storage: str | Path | None, study_name: str, direction: str | None = None,
+def open_study(storage: str | Path | None, study_name: str, direction: Direction | None = None,
                pruner: Any = None, sampler: Any = None) -> Any:
     """The study ``study_name`` in ``storage`` (created when ``direction`` is given)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = storage_url(storage)
+    if direction is None and url is None:  # a search kept in memory cannot be opened again
+        raise MolStudioError(f"There is no search named '{study_name}' in {url}.")
     try:
         for attempt in range(3):
             try:
                 if direction is None:
+                    assert url is not None  # refused above
                     return optuna.load_study(study_name=study_name, storage=url, pruner=pruner, sampler=sampler)
                 return optuna.create_study(study_name=study_name, storage=url, direction=direction,
                                            pruner=pruner, sampler=sampler, load_if_exists=True)
@@ -271,7 +279,8 @@ def _run_trial(runs: list[tuple[RunConfig, pd.DataFrame]], epochs: int, trial: A
     trials are compared on the same fold at the same epoch.
     """
     t0 = time.monotonic()
-    values, total_epochs = [], 0
+    values: list[float] = []
+    total_epochs = 0
     for f, (config, frame) in enumerate(runs):
         outcome = yield from _run_fold(config, frame, trial, settings, metric, cancel, f * epochs)
         state, value, n_epochs, message = outcome

@@ -69,6 +69,7 @@ def parse_numbers(cells: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.S
         text, mark = str(value).strip(), ""
         if text[:1] in _FIRST:
             found = _PREFIX.match(text)
+            assert found is not None  # every character in _FIRST starts a match
             mark, text = QUALIFIERS[found[1]], found[2].strip()
         if decimal == ",":
             text = text.replace(",", ".")

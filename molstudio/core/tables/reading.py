@@ -190,7 +190,7 @@ def iter_table_chunks(
 
 
 def open_table_writer(
-    path: str | Path,
+    path: str | os.PathLike[str],
     columns: list[str],
     structure_column: str | None = None,
     images: bool = False,
@@ -221,7 +221,7 @@ def open_table_writer(
 
 def write_table(
     frame: pd.DataFrame,
-    path: str | Path,
+    path: str | os.PathLike[str],
     structure_column: str | None = None,
     images: bool = False,
     forbid: str | Path | None = None,

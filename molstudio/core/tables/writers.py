@@ -295,7 +295,7 @@ class XlsxWriter(TableWriter):
                 cell = WriteOnlyCell(self._ws, value=value)
                 cell.data_type = "s"  # text, never a formula
                 value = cell
-            elif isinstance(value, float) and float("%.16g" % value) != value:
+            elif isinstance(value, float) and float(f"{value:.16g}") != value:
                 # openpyxl writes 16 digits; some numbers need 17 to read back unchanged
                 cell = WriteOnlyCell(self._ws, value=repr(value))
                 cell.data_type = "n"
@@ -336,7 +336,7 @@ class XlsxWriter(TableWriter):
 
         # Workbook.save, less its habit of leaving the zip archive open when a write fails (a
         # full disk): the archive is closed here, so nothing writes to the file afterwards.
-        self._wb.properties.modified = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        self._wb.properties.modified = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         with zipfile.ZipFile(self._tmp_path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(self._wb, archive).save()
 

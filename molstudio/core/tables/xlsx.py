@@ -159,7 +159,8 @@ def _markup(path: Path, ws: Any) -> tuple[bool, list[str]]:
     fast next to parsing it.
     """
     member = getattr(ws, "_worksheet_path", None)
-    formulas, merged, tail = False, [], b""
+    formulas, tail = False, b""
+    merged: list[str] = []
     if not member:
         return formulas, merged
     try:

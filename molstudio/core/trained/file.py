@@ -76,7 +76,7 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
         "architecture": model.config.model,
         "hparams": model.config.resolved_hparams(),

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, TypeGuard
 
 from molstudio.core.errors import MolStudioError
 from molstudio.core.params import Param, Schema
@@ -38,7 +39,7 @@ def show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -186,7 +187,7 @@ class Record(Rule):
         for key, rule in self.fields.items():
             if key in value:
                 rule.check(value[key], prefix + key, manifest)
-            elif self.optional is not True and key not in self.optional:
+            elif not self._is_optional(key):
                 raise Invalid(f"the manifest has no '{prefix}{key}'")
         for key in value:
             if key in self.fields:
@@ -194,6 +195,9 @@ class Record(Rule):
             if self.extra is None:
                 raise Invalid(f"the manifest has a field '{prefix}{key}' that its model format does not have")
             self.extra.check(value[key], prefix + key, manifest)
+
+    def _is_optional(self, key: str) -> bool:
+        return self.optional if isinstance(self.optional, bool) else key in self.optional
 
 
 @dataclass(frozen=True)

@@ -261,6 +261,7 @@ class TrainedModel:
             if self.domain is not None:
                 similarity[idx] = self.domain.similarity([mols[i] for i in idx], self.device)
             if method is not None:
+                assert self.calibration is not None  # interval_method names a method only when there is a calibration
                 lower[idx], upper[idx] = self.calibration.interval(
                     method, pred[idx], spread[idx], similarity[idx] if self.domain is not None else None)
         out = pd.DataFrame(index=frame.index)

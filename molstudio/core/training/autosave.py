@@ -62,7 +62,7 @@ class Autosaver:
         """Whether the last write is old enough for another."""
         return time.monotonic() - self._last >= self.interval
 
-    def save(self, model: "TrainedModel", progress: dict[str, Any]) -> bool:
+    def save(self, model: TrainedModel, progress: dict[str, Any]) -> bool:
         """Write ``model`` and then the sidecar (``details`` + ``progress``); whether it worked."""
         started = time.perf_counter()
         try:
@@ -74,7 +74,7 @@ class Autosaver:
                 "task": model.task,
                 "members_saved": len(model.networks),
                 **progress,
-                "saved": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "saved": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             }
             atomic_write_bytes(sidecar_path(self.path), json.dumps(info, indent=1, default=str).encode())
         except (MolStudioError, OSError) as exc:

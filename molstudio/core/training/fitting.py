@@ -14,8 +14,9 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Callable, Generator
+from typing import Any
 
 import numpy as np
 import torch

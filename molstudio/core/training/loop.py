@@ -20,9 +20,10 @@ import contextlib
 import gc
 import threading
 import time
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ from torch import nn
 
 from molstudio.core.architectures import MODELS, build_network
 from molstudio.core.cancel import Cancelled, check
-from molstudio.core.device import resolve_device
+from molstudio.core.device import out_of_memory, resolve_device
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurize.featurizers import CACHE, FeatureCache
 from molstudio.core.inputs import ModelInputs, make_inputs
@@ -123,7 +124,7 @@ def train(
     cancel: threading.Event | None = None,
     cache: FeatureCache | None = CACHE,
     autosave: Autosaver | str | Path | None = None,
-) -> Iterator[Report]:
+) -> Generator[Report, None, None]:
     """Train the network(s) that ``config`` describes on ``frame``; see the module docstring.
 
     ``autosave`` (a model file's path, or an :class:`~molstudio.core.training.autosave.Autosaver`)
@@ -196,6 +197,7 @@ def train(
     }
 
     def make_model(nets: list[nn.Module], metrics: dict[str, Any], info: dict[str, Any]) -> TrainedModel:
+        assert fit_data is not None  # placed above, before any network is built
         return TrainedModel(
             config=cfg, task=data.task, inputs=inputs, networks=nets,
             y_mean=np.asarray(y_mean, np.float32), y_std=np.asarray(y_std, np.float32), classes=data.classes,
@@ -221,7 +223,7 @@ def train(
                     if not out_of_memory(exc):
                         raise
                 # out of memory: start this network again with half the batch, then on the CPU
-                network = None
+                del network
                 keeper.restart()
                 batch, new_device, note = after_out_of_memory(batch, fit_data.device, requested)
                 if new_device != fit_data.device:
@@ -245,7 +247,7 @@ def train(
         keeper.save("failed")  # a fault keeps what was learnt so far
         raise
     if not networks:
-        yield _finished_empty(split, t_start)
+        yield _finished_empty(split.counts(), t_start)
         return
     t_trained = time.perf_counter()
 
@@ -280,13 +282,6 @@ def train(
         history=last.history, member_histories=[r.history for r in results],
         warnings=warnings, skipped=data.skipped, data_warnings=data_warnings,
     )
-
-
-def out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` says that the GPU (or the computer) ran out of memory."""
-    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
-        return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
 def after_out_of_memory(batch: int, device: torch.device, requested: int) -> tuple[int, torch.device, str]:

@@ -48,7 +48,7 @@ class EpochReport:
 class FinishedReport:
     """The end of a run: the model (``None`` if stopped before one epoch ended) and its figures."""
 
-    model: "TrainedModel | None"
+    model: TrainedModel | None
     metrics: dict[str, dict[str, Any]]
     epochs_run: int
     best_epoch: int

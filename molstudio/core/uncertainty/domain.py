@@ -16,8 +16,9 @@ A model that reads descriptor columns only has no structures and so no domain.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -113,7 +114,7 @@ class Domain:
                 "training_compounds": self.total, "threshold": float(self.threshold), "rule": RULE}
 
     @classmethod
-    def from_manifest(cls, manifest: dict[str, Any], packed: np.ndarray) -> "Domain":
+    def from_manifest(cls, manifest: dict[str, Any], packed: np.ndarray) -> Domain:
         return cls(np.ascontiguousarray(packed, np.uint8), float(manifest["threshold"]),
                    int(manifest["training_compounds"]))
 

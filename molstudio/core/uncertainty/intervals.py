@@ -75,7 +75,7 @@ class Calibration:
                 "methods": {name: fit.manifest() for name, fit in self.fits.items()}}
 
     @classmethod
-    def from_manifest(cls, m: dict[str, Any]) -> "Calibration":
+    def from_manifest(cls, m: dict[str, Any]) -> Calibration:
         fits = {name: ScaleFit([float(v) for v in f["k"]], [float(v) for v in f["floor"]], int(f["samples"]),
                                [float(v) for v in f.get("validation_coverage", [])])
                 for name, f in m["methods"].items()}

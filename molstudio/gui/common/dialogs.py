@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -38,6 +39,7 @@ class AppWindow(QMainWindow):
         self.job_label = QLabel()
         self.job_progress = QProgressBar()
         self.job_progress.setMaximumWidth(180)
+        self.mc_dropout_action: QAction | None = None  # the Model menu's option, once the menu is built
 
     def show_job_progress_in_status_bar(self) -> None:
         """Put the job label and bar at the right of the status bar (hidden until a job runs)."""

@@ -9,7 +9,8 @@ waits for its thread, so no thread outlives its window.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -155,9 +156,9 @@ class ParamEditor:
         if p.type == "bool":
             return QCheckBox()
         if p.type == "choice":
-            box = QComboBox()
-            box.addItems(list(p.choices))
-            return box
+            choices = QComboBox()
+            choices.addItems(list(p.choices))
+            return choices
         edit = QLineEdit()
         if p.type == "int_list":
             edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"^[\d\s,;]*$")))
@@ -188,6 +189,7 @@ class ParamEditor:
         if isinstance(w, QComboBox):
             data = w.currentData()
             return data if data is not None else w.currentText()
+        assert isinstance(w, QLineEdit)  # what _make gives the other types
         return w.text()
 
     def value(self) -> Any:
@@ -213,6 +215,7 @@ class ParamEditor:
             if index >= 0:
                 w.setCurrentIndex(index)
         else:
+            assert isinstance(w, QLineEdit)  # what _make gives the other types
             w.setText(format_value(self.param, value) if self.param.type == "int_list" else str(value))
 
 

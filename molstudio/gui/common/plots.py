@@ -6,7 +6,8 @@ often to redraw (:meth:`LossPlot.refresh`), so a fast run does not flood the GUI
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -106,6 +107,8 @@ def key_text(entries: Sequence[tuple[str, str, str]]) -> str:
 
 class LossPlot(QWidget):
     """Training and validation loss per epoch, best epoch marked, optional log scale."""
+
+    plot: pg.PlotWidget  # made after the log-scale box whose toggle reaches it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from molstudio.core.run.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from molstudio.core.training.reports import EpochReport, StageReport
+from molstudio.gui.common.table_items import cell
 
 METRIC_NAMES = {
     "rmse": "RMSE", "mse": "MSE", "mae": "MAE", "r2": "R²", "spearman": "Spearman ρ",
@@ -173,7 +174,7 @@ class MetricsTable(QTableWidget):
             self._set(i, j, metric_text(metrics.get(name)) if metrics else "–")
 
     def value(self, metric: str, which: str) -> str:
-        return self.item(self._names.index(metric), [key for key, _ in SETS].index(which)).text()
+        return cell(self, self._names.index(metric), [key for key, _ in SETS].index(which)).text()
 
     def _set(self, i: int, j: int, text: str) -> None:
         item = QTableWidgetItem(text)

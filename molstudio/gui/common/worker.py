@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import threading
 import traceback
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from molstudio.core.device import out_of_memory, out_of_memory_message
 from molstudio.core.errors import MolStudioError
 
 Job = Callable[[threading.Event], Iterator[Any] | Any]
@@ -49,11 +51,9 @@ class _Runner(QObject):
                 self.report.emit(result)
         except MolStudioError as exc:
             self.failed.emit(str(exc))
-        except MemoryError:
-            self.failed.emit("The computer ran out of memory. Try a smaller batch size or a smaller table.")
         except Exception as exc:  # a bug must not kill the window; show it and keep the details
-            if "out of memory" in str(exc).lower():
-                self.failed.emit("The GPU ran out of memory. Lower the batch size or choose the CPU.")
+            if out_of_memory(exc):
+                self.failed.emit(out_of_memory_message(exc))
             else:
                 self.failed.emit(f"Unexpected problem: {exc}\n\n{traceback.format_exc(limit=6)}")
         finally:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import html
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from PySide6.QtCore import QTimer
@@ -124,8 +125,11 @@ class AtomMap(QWidget):
     # --- what the pane shows ----------------------------------------------------------
     def show_compound(self, row: pd.Series | None, structure: str | None = None, kind: str = "smiles") -> None:
         """The pane now shows ``row``; ``structure`` is its structure column (None: nothing to draw)."""
-        value = display_text(row[structure]) if row is not None and structure and structure in row.index else ""
-        self._row, self._text, self._kind = (row, str(row[structure]), kind) if value else (None, "", kind)
+        if row is not None and structure and structure in row.index and display_text(row[structure]):
+            self._row, self._text = row, str(row[structure])
+        else:
+            self._row, self._text = None, ""
+        self._kind = kind
         self.setVisible(self._row is not None)
         self.refresh()
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import html
 import importlib.util
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,8 @@ class ImportanceWindow(QDialog):
         self._jobs: JobRunner = window.jobs
         self._job = f"importance-{id(self)}"
         self._repeats = 5
-        self.result: FeatureImportance | None = None
+        # shadows QDialog.result(), which nothing calls on this modeless window (tests read .result)
+        self.result: FeatureImportance | None = None  # type: ignore[assignment]
         self.shap: ShapValues | None = None
         self._examples: dict[str, str] = {}  # fingerprint bit -> substructure, from the last permutation run
         self._build()
@@ -320,6 +322,7 @@ class ImportanceWindow(QDialog):
             frame = table.rename_axis("feature").reset_index(name="mean_abs_shap")
             suffix = "shap"
         else:
+            assert self.result is not None  # one of the two, checked above
             frame, suffix = self.result.table, "importance"
         folder = self._source.parent if self._source is not None else Path.home()
         stem = self._source.stem if self._source is not None else "table"

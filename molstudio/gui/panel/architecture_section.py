@@ -6,8 +6,8 @@ graph``); the one :mod:`molstudio.core.run.recommend` recommends for the open ta
 marked "(recommended)", and architectures that read structures are greyed out for a
 table without a structure column. Switching architecture rebuilds the form from the
 architecture's schema; the values set for each architecture are kept for the session,
-so switching back shows them again. :func:`training_start` gives the training settings
-an architecture starts from (TRAINING_SCHEMA's defaults, then its own).
+so switching back shows them again. What an architecture reads and the training settings it
+starts from are core's rules (:mod:`molstudio.core.run.choices`), shared with the command line.
 """
 
 from __future__ import annotations
@@ -20,28 +20,12 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from molstudio.core.architectures import MODELS
 from molstudio.core.errors import MolStudioError
-from molstudio.core.run.config import TRAINING_SCHEMA, training_defaults
+from molstudio.core.run.choices import input_kind
 from molstudio.gui.common.param_form import ParamForm
 
 #: what each input kind is, in a chemist's words
 READS = {"vector": "fingerprints / descriptors", "graph": "molecular graph", "tokens": "SMILES"}
 NEEDS_STRUCTURES = "Reads each molecule's structure: this table has no structure (SMILES) column."
-
-
-def input_kind(name: str) -> str:
-    """``"vector"``, ``"graph"`` or ``"tokens"``: what architecture ``name`` reads."""
-    return str(getattr(MODELS.get(name), "input_kind", "vector"))
-
-
-def tuned_keys() -> list[str]:
-    """Training settings some architecture sets its own default for (epochs, lr, ...)."""
-    keys = {k for name in MODELS.names() for k in training_defaults(name)}
-    return [k for k in TRAINING_SCHEMA.names() if k in keys]
-
-
-def training_start(name: str) -> dict[str, Any]:
-    """The training settings architecture ``name`` starts from."""
-    return TRAINING_SCHEMA.resolve(training_defaults(name))
 
 
 def item_text(name: str, recommended: bool = False) -> str:

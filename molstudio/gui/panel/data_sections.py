@@ -103,7 +103,7 @@ class TargetSection(QGroupBox):
         form.addRow("", self.detected)  # under the choice: the panel stays narrow
         self._frame: pd.DataFrame | None = None
 
-    def set_table(self, frame: pd.DataFrame, roles: "ColumnRoles") -> None:
+    def set_table(self, frame: pd.DataFrame, roles: ColumnRoles) -> None:
         self._frame = frame
         taken = {roles.structure, roles.id}
         from molstudio.core.tables.columns import is_classification
@@ -221,7 +221,7 @@ class FeatureSection(QGroupBox):
         layout.addWidget(self.size_note)
         self.set_specs(["morgan_count", "rdkit2d"])
 
-    def set_table(self, roles: "ColumnRoles", targets: list[str]) -> None:
+    def set_table(self, roles: ColumnRoles, targets: list[str]) -> None:
         self._has_structures = roles.structure is not None
         taken = {roles.structure, roles.id, *targets}
         names = [c for c in dict.fromkeys([*roles.descriptors, *roles.numeric]) if c not in taken]

@@ -36,7 +36,7 @@ class CountRequest:
     column: str = ""
     structure: str | None = None
 
-    def same_as(self, other: "CountRequest | None") -> bool:
+    def same_as(self, other: CountRequest | None) -> bool:
         """Whether ``other`` asks for the same count (the same table object and settings)."""
         if other is None or other.frame is not self.frame:
             return False

@@ -16,7 +16,7 @@ What the panel shows, and when it changes by itself:
   configuration imported (or a model opened) before the table is in wins over the
   recommendation.
 * **Switching architecture** sets the training settings that architectures tune for
-  themselves (:func:`~molstudio.gui.panel.architecture_section.tuned_keys`: epochs, learning
+  themselves (:func:`~molstudio.core.run.choices.tuned_keys`: epochs, learning
   rate, batch size, patience, gradient clipping) to the new architecture's values:
   those the user last set for it in this session, else its defaults (``training_defaults``).
   Each architecture keeps its own values, as its hyperparameters do; the other training
@@ -47,15 +47,11 @@ from PySide6.QtWidgets import (
 from molstudio.core.architectures import MODELS
 from molstudio.core.device import available_devices
 from molstudio.core.errors import MolStudioError
+from molstudio.core.run.choices import input_kind, recommended_start, require_structures, training_start, tuned_keys
 from molstudio.core.run.config import TRAINING_SCHEMA, RunConfig, SplitConfig
 from molstudio.core.run.recommend import recommended
 from molstudio.gui.common.param_form import ParamForm, format_value
-from molstudio.gui.panel.architecture_section import (
-    ArchitectureSection,
-    input_kind,
-    training_start,
-    tuned_keys,
-)
+from molstudio.gui.panel.architecture_section import ArchitectureSection
 from molstudio.gui.panel.data_sections import FeatureSection, TargetSection, spec_name
 from molstudio.gui.panel.split_section import SplitSection
 
@@ -65,6 +61,13 @@ if TYPE_CHECKING:
 SETTINGS_KEY = "training/last_run_config"
 # shown at once; the rest of TRAINING_SCHEMA is under "More settings"
 MAIN_TRAINING = ["optimizer", "lr", "batch_size", "epochs", "patience", "weight_decay", "ensemble", "seed", "device"]
+
+
+def _setting_text(name: str, value: Any) -> str:
+    """A training setting and its value in words ("learning rate 0.0003")."""
+    param = TRAINING_SCHEMA.get(name)
+    assert param is not None  # tuned_keys() names training settings
+    return f"{param.title.lower()} {format_value(param, value)}"
 
 
 class TrainPanel(QWidget):
@@ -89,7 +92,7 @@ class TrainPanel(QWidget):
         for section in (self.features, self.split, self.arch):
             section.changed.connect(self.changed.emit)
         self._frame: pd.DataFrame | None = None
-        self._roles: "ColumnRoles | None" = None
+        self._roles: ColumnRoles | None = None
         self._has_structures: bool | None = None  # of the table shown; None before the first one
         self._pending = RunConfig()
         self._chosen = False  # a configuration set explicitly before the table was in
@@ -171,8 +174,7 @@ class TrainPanel(QWidget):
         start = {**training_start(new), **self._tuned.get(new, {})}
         self._set_training({k: start[k] for k in keys})
         own, plain = training_start(new), TRAINING_SCHEMA.defaults()
-        tuned = [f"{TRAINING_SCHEMA.get(k).title.lower()} {format_value(TRAINING_SCHEMA.get(k), own[k])}"
-                 for k in keys if own[k] != plain[k]]
+        tuned = [_setting_text(k, own[k]) for k in keys if own[k] != plain[k]]
         self.training_note.setText(f"Starting values for {new}: {', '.join(tuned)}." if tuned else "")
         self.training_note.setVisible(bool(tuned))
         self.features.set_reader(input_kind(new), new)
@@ -186,7 +188,7 @@ class TrainPanel(QWidget):
         self.advanced.set_values(values)
 
     # ---- table ----------------------------------------------------------------------
-    def set_table(self, frame: pd.DataFrame, roles: "ColumnRoles") -> None:
+    def set_table(self, frame: pd.DataFrame, roles: ColumnRoles) -> None:
         """Show the columns of a newly opened table (or its changed roles).
 
         A new kind of table (with or without structures) gets the recommended
@@ -204,18 +206,17 @@ class TrainPanel(QWidget):
         self.arch.set_table_kind(has_structures, rec["model"])
         self.target.set_table(frame, roles)
         if new_kind and not self._chosen:
-            self._apply_recommended(rec)
+            self._apply_recommended(has_structures)
         self._chosen = False
         self._apply_data(self._pending)
 
-    def _apply_recommended(self, rec: dict[str, Any]) -> None:
-        """Preselect ``rec`` (from :func:`molstudio.core.run.recommend.recommended`)."""
-        self.set_architecture(rec["model"])
-        keys = set(recommended(True)["training"]) | set(recommended(False)["training"])
-        start = training_start(rec["model"])
-        self._set_training({k: rec["training"].get(k, start[k]) for k in keys})
-        self._pending.model = rec["model"]
-        self._pending.features = list(rec["features"])
+    def _apply_recommended(self, has_structures: bool) -> None:
+        """Preselect core's recommended start (:func:`molstudio.core.run.choices.recommended_start`)."""
+        model, features, training = recommended_start(has_structures)
+        self.set_architecture(model)
+        self._set_training(training)
+        self._pending.model = model
+        self._pending.features = features
 
     def _apply_data(self, cfg: RunConfig) -> None:
         if self._frame is None or self._roles is None:
@@ -261,10 +262,7 @@ class TrainPanel(QWidget):
         if not cfg.targets:
             raise MolStudioError("Choose the column to predict (tick a target column).")
         cfg.task = self.target.task_value()
-        if input_kind(self._arch) != "vector" and not self._roles.structure:
-            raise MolStudioError(
-                f"The {self._arch} network reads each molecule's structure, and this table has no structure "
-                "(SMILES) column.", hint="Choose mlp or linear, which read the table's numeric columns.")
+        require_structures(self._arch, self._roles.structure)
         problem = self.features.problem()
         if problem:
             raise MolStudioError(problem)

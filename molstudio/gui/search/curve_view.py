@@ -11,13 +11,14 @@ under it the engine's plain-words reading. "Export CSV…" saves the points.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -38,7 +39,7 @@ from molstudio.core.search.curves import (
 )
 from molstudio.core.search.tuning import objective_metric
 from molstudio.core.training.reports import StageReport
-from molstudio.gui.common.jobs import JobRunner
+from molstudio.gui.common.job_view import JobView
 from molstudio.gui.common.plots import (
     BEST_COLOUR,
     FOREGROUND,
@@ -49,7 +50,7 @@ from molstudio.gui.common.plots import (
     key_text,
     make_plot,
 )
-from molstudio.gui.common.run_status import METRIC_NAMES, MessageBanner, ProgressLine
+from molstudio.gui.common.run_status import METRIC_NAMES
 
 CURVE_HINT = ("Press <b>▶ Learning curve</b>: the model of the training panel is trained on growing parts of "
               "the training set, and each is scored on the same validation compounds.")
@@ -72,22 +73,16 @@ def parse_fractions(text: str) -> list[float]:
     return out
 
 
-class LearningCurveView(QWidget):
+class LearningCurveView(JobView):
     """The learning curve of the training panel's run; see the module docstring."""
-
-    busy_changed = Signal(bool)
-    status_message = Signal(str)
 
     def __init__(self, panel: Any, table: Callable[[], tuple[pd.DataFrame | None, Path | None]],
                  others_busy: Callable[[], str] = lambda: "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(others_busy, parent)
         self.panel = panel
         self._table = table
-        self._others_busy = others_busy
-        self.jobs = JobRunner(self)
         self.curve: LearningCurve | None = None
         self.points: list[CurvePoint] = []
-        self._worker: Any = None
         self._metric = ("rmse", "RMSE", False)
         self._source: Path | None = None
         self._build()
@@ -103,7 +98,6 @@ class LearningCurveView(QWidget):
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Save the points (one row per trained model) as a table.")
         self.export_button.clicked.connect(self._export_clicked)
-        self.progress = ProgressLine()
         self.progress.setMinimumWidth(160)
         self.fractions = QLineEdit(", ".join(f"{f:g}" for f in DEFAULT_FRACTIONS))
         self.fractions.setToolTip("Shares of the training set to train on, e.g. 0.1, 0.25, 0.5, 1 "
@@ -125,7 +119,6 @@ class LearningCurveView(QWidget):
         choices.addWidget(QLabel("Repeats:"))
         choices.addWidget(self.repeats)
         choices.addStretch(1)
-        self.banner = MessageBanner()
         self.title = header("Validation score against training-set size")
         self.key = QLabel()
         self.key.setStyleSheet(f"color: {FOREGROUND};")
@@ -171,16 +164,9 @@ class LearningCurveView(QWidget):
                                    ("fitted curve", BEST_COLOUR, "- -")]))
 
     # ---- running --------------------------------------------------------------------
-    def is_running(self) -> bool:
-        return self.jobs.is_running("curve")
-
     def start(self) -> bool:
         """Start the learning curve of the panel's run; whether it started."""
-        if self.is_running():
-            return False
-        busy = self._others_busy()
-        if busy:
-            self._error(busy)
+        if not self.may_start():
             return False
         frame, source = self._table()
         try:
@@ -189,7 +175,7 @@ class LearningCurveView(QWidget):
             config = self.panel.config()
             fractions = parse_fractions(self.fractions.text())
         except MolStudioError as exc:
-            self._error(str(exc))
+            self.show_error(str(exc))
             return False
         repeats = self.repeats.value()
         self._source = source
@@ -198,23 +184,12 @@ class LearningCurveView(QWidget):
         self.reading.hide()
         self._set_metric(config.task, list(config.targets))
         self._draw()
-        self._worker = self.jobs.start(
-            "curve", lambda cancel: learning_curve(config, frame, fractions, repeats, cancel),
-            self._on_report, self._on_failed, self._on_finished)
-        self.progress.start()
-        self.status_message.emit(f"Learning curve of {config.model} on {len(frame):,} rows…")
-        self.update_buttons()
-        self.busy_changed.emit(True)
+        self.run_job("curve", lambda cancel: learning_curve(config, frame, fractions, repeats, cancel),
+                     self._on_report, self._on_failed, f"Learning curve of {config.model} on {len(frame):,} rows…")
         return True
 
-    def stop(self) -> None:
-        if self._worker is not None and self.is_running():
-            self._worker.cancel()  # the curve still arrives, with the points finished so far
-            self.stop_button.setEnabled(False)
-            self.progress.stopping()
-
-    def shutdown(self) -> None:
-        self.jobs.shutdown(30000)
+    def job_stopping(self) -> None:
+        self.stop_button.setEnabled(False)  # the curve still arrives, with the points finished so far
 
     def _on_report(self, report: Any) -> None:
         if isinstance(report, StageReport):
@@ -243,12 +218,7 @@ class LearningCurveView(QWidget):
 
     def _on_failed(self, message: str) -> None:
         self.progress.finish("Learning curve failed")
-        self._error(message)
-
-    def _on_finished(self) -> None:
-        self._worker = None
-        self.update_buttons()
-        self.busy_changed.emit(False)
+        self.show_error(message)
 
     # ---- drawing and export -------------------------------------------------------------
     def _draw(self) -> None:
@@ -292,7 +262,7 @@ class LearningCurveView(QWidget):
         try:
             self.export_csv(path)
         except MolStudioError as exc:
-            self._error(str(exc))
+            self.show_error(str(exc))
 
     def update_buttons(self) -> None:
         """Enable what can be done now (called again when the table or another job changes)."""
@@ -304,6 +274,3 @@ class LearningCurveView(QWidget):
         self.fractions.setEnabled(not running)
         self.repeats.setEnabled(not running)
 
-    def _error(self, message: str) -> None:
-        self.banner.show_message(message, "error")
-        self.status_message.emit(message.split("\n")[0])

@@ -4,7 +4,7 @@ far, and how much each setting mattered (Optuna's parameter importances)."""
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg

@@ -38,6 +38,7 @@ from molstudio.core.search.space import (
     parse_override,
 )
 from molstudio.gui.common.param_form import display_title, format_value
+from molstudio.gui.common.table_items import cell, header_cell
 
 BAD = QColor("#fdecea")
 RANGE_HELP = (
@@ -52,9 +53,16 @@ RANGE_HELP = (
 NAME, RANGE, RUN, NOTE = range(4)
 
 
-def find_param(model: str, name: str) -> Param:
-    """The schema entry of ``name`` (the architecture's, else the training settings')."""
+def find_param(model: str, name: str) -> Param | None:
+    """The schema entry of ``name`` (the architecture's, else the training settings'); None for neither."""
     return MODELS.get(model).schema.get(name) or TRAINING_SCHEMA.get(name)
+
+
+def _listed_param(model: str, name: str) -> Param:
+    """The schema entry of a setting the ranges table lists (always one of the two schemas')."""
+    param = find_param(model, name)
+    assert param is not None, name
+    return param
 
 
 def setting_label(model: str, name: str) -> str:
@@ -62,8 +70,8 @@ def setting_label(model: str, name: str) -> str:
     list (``hidden_sizes_layers`` / ``_width``) included."""
     for suffix, words in (("_layers", "number of layers"), ("_width", "neurons per layer")):
         base = name.removesuffix(suffix)
-        if base != name and find_param(model, base) is not None:
-            return f"{display_title(find_param(model, base))}: {words}"
+        if base != name and (param := find_param(model, base)) is not None:
+            return f"{display_title(param)}: {words}"
     param = find_param(model, name)
     return display_title(param) if param is not None else name
 
@@ -94,7 +102,7 @@ class SearchRanges(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Setting", "Search range", "Run's value", ""])
-        self.table.horizontalHeaderItem(RANGE).setToolTip(RANGE_HELP)
+        header_cell(self.table, RANGE).setToolTip(RANGE_HELP)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
@@ -140,7 +148,7 @@ class SearchRanges(QWidget):
         self.table.setRowCount(len(names))
         self._defaults = {}
         for row, name in enumerate(names):
-            param = find_param(model, name)
+            param = _listed_param(model, name)
             dim = dims.get(name)
             text = dimension_text(dim) if dim is not None else ""
             self._defaults[name] = text
@@ -159,20 +167,20 @@ class SearchRanges(QWidget):
         self.check()
 
     def names(self) -> list[str]:
-        return [self.table.item(r, NAME).data(Qt.ItemDataRole.UserRole) for r in range(self.table.rowCount())]
+        return [cell(self.table, r, NAME).data(Qt.ItemDataRole.UserRole) for r in range(self.table.rowCount())]
 
     def set_range(self, name: str, text: str) -> None:
         """Type ``text`` into the range cell of setting ``name`` (as the user would)."""
-        self.table.item(self.names().index(name), RANGE).setText(text)
+        cell(self.table, self.names().index(name), RANGE).setText(text)
 
     def range_text(self, name: str) -> str:
-        return self.table.item(self.names().index(name), RANGE).text()
+        return cell(self.table, self.names().index(name), RANGE).text()
 
     def edits(self) -> dict[str, str]:
         """Range cells the user changed: name -> text."""
         out = {}
         for row, name in enumerate(self.names()):
-            text = self.table.item(row, RANGE).text().strip()
+            text = cell(self.table, row, RANGE).text().strip()
             if text != self._defaults.get(name, ""):
                 out[name] = text
         return out
@@ -184,7 +192,7 @@ class SearchRanges(QWidget):
             try:
                 SearchSpace.for_model(self.model, self._values, {name: self._parse_one(name, text)})
             except MolStudioError as exc:
-                raise MolStudioError(f"{display_title(find_param(self.model, name))}: {exc.message}",
+                raise MolStudioError(f"{display_title(_listed_param(self.model, name))}: {exc.message}",
                                      hint=exc.hint) from None
         return self._parsed()
 
@@ -193,9 +201,9 @@ class SearchRanges(QWidget):
         problems = dict(self._problems())
         self._filling = True
         for row, name in enumerate(self.names()):
-            self.table.item(row, RANGE).setBackground(QBrush(BAD) if name in problems else QBrush())
+            cell(self.table, row, RANGE).setBackground(QBrush(BAD) if name in problems else QBrush())
         self._filling = False
-        lines = [f"{display_title(find_param(self.model, n))}: {m}" for n, m in problems.items()]
+        lines = [f"{display_title(_listed_param(self.model, n))}: {m}" for n, m in problems.items()]
         self.message.setText("\n".join(lines))
         self.message.setVisible(bool(lines))
         return not lines
@@ -207,7 +215,7 @@ class SearchRanges(QWidget):
         return out
 
     def _parse_one(self, name: str, text: str) -> Any:
-        param = find_param(self.model, name)
+        param = _listed_param(self.model, name)
         if not text:  # emptied: keep the run's value
             return self._values.get(name, param.default)
         if param.type == "int_list" and ".." not in text:

@@ -21,11 +21,12 @@ from __future__ import annotations
 import html
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -48,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from molstudio.core.architectures import MODELS
 from molstudio.core.errors import MolStudioError
+from molstudio.core.run.choices import default_study_name
 from molstudio.core.run.config import TRAINING_SCHEMA, RunConfig
 from molstudio.core.search.tuning import (
     PRUNERS,
@@ -58,14 +60,13 @@ from molstudio.core.search.tuning import (
     storage_url,
 )
 from molstudio.core.training.reports import EpochReport
-from molstudio.gui.common.jobs import JobRunner
+from molstudio.gui.common.job_view import JobView
 from molstudio.gui.common.param_form import display_title, format_value
 from molstudio.gui.common.run_status import (
     METRIC_NAMES,
-    MessageBanner,
-    ProgressLine,
     clock,
 )
+from molstudio.gui.common.table_items import cell, header_cell
 from molstudio.gui.search.plots import BestSoFarPlot, ImportancePlot
 from molstudio.gui.search.ranges import SearchRanges, find_param, setting_label
 from molstudio.gui.search.study import (
@@ -88,35 +89,27 @@ STATE_WORDS = {"complete": "finished", "pruned": "stopped early", "failed": "fai
 FIXED_COLUMNS = ["Trial", "State", "Value", "Epochs", "Time"]
 
 
-class TuneView(QWidget):
+class TuneView(JobView):
     """Search settings around the training panel's run; see the module docstring.
 
     ``panel`` is the training panel (its ``config()`` is the run searched around, and
     "Use best settings" writes into it); ``table()`` gives the open table and its file.
     """
 
-    busy_changed = Signal(bool)
-    status_message = Signal(str)
-
     def __init__(self, panel: Any, table: Callable[[], tuple[pd.DataFrame | None, Path | None]],
                  others_busy: Callable[[], str] = lambda: "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(others_busy, parent)
         self.panel = panel
         self._table = table
-        self._others_busy = others_busy
-        self.jobs = JobRunner(self)
         self.ranges = SearchRanges()
         self.trial_plot = BestSoFarPlot()
         self.importance_plot = ImportancePlot()
-        self.banner = MessageBanner()
-        self.progress = ProgressLine()
         self.progress.setMinimumWidth(160)
         self.rows: dict[int, TrialRow] = {}
         self._columns: list[str] = []
         self._model = ""
         self._metric = ("rmse", "minimize")
         self._running: TrialRow | None = None
-        self._worker: Any = None
         self._running_started = 0.0
         self._best: tuple[str, dict[str, Any], int | None, float | None] | None = None  # model, params, n, value
         self._auto_names: tuple[str, str] = ("", "")  # the storage and name filled in for the user
@@ -288,11 +281,10 @@ class TuneView(QWidget):
     def _default_place(self, config: RunConfig) -> tuple[str, str]:
         """Next to the data file as the CLI does; an example table's search in the app's data folder."""
         _, source = self._table()
-        folds = self.scoring.currentData()
-        scoring = f"-cv{folds}" if folds else ""
+        name = default_study_name(config, source, self.scoring.currentData() or 0)
         if source is not None:
-            return plain_path(default_storage(source)), f"{source.stem}-{config.model}{scoring}"
-        return str(self._default_file()), f"{'-'.join(config.targets)}-{config.model}{scoring}"
+            return plain_path(default_storage(source)), name
+        return str(self._default_file()), name
 
     @staticmethod
     def _default_file() -> Path:
@@ -361,39 +353,32 @@ class TuneView(QWidget):
             return "regression"
 
     # ---- searching ------------------------------------------------------------------
-    def is_running(self) -> bool:
-        return self.jobs.is_running("search")
-
     def start(self) -> bool:
         """Start (or continue) the search with the ranges and budget shown; whether it started."""
-        if self.is_running():
-            return False
-        busy = self._others_busy()
-        if busy:
-            self._error(busy)
+        if not self.may_start():
             return False
         try:
             config = self._config()
             self.ranges.set_run(config.model, {**config.resolved_hparams(), **config.resolved_training()})
             overrides = self.ranges.overrides()
         except MolStudioError as exc:
-            self._error(str(exc))
+            self.show_error(str(exc))
             return False
         trials = self.trials.value() or None
         timeout = self.minutes.value() * 60.0 or None
         if trials is None and timeout is None:
-            self._error("A search needs a budget: a number of trials, a time limit, or both.")
+            self.show_error("A search needs a budget: a number of trials, a time limit, or both.")
             return False
         storage, name = self.storage.text().strip(), self.study_name.text().strip()
         if not storage or not name:
-            self._error("Say where the search is kept (an SQLite file or a database address) and give it a name.")
+            self.show_error("Say where the search is kept (an SQLite file or a database address) and give it a name.")
             return False
         if "://" not in storage or storage.startswith("sqlite:///"):
             file = Path(plain_path(storage)).expanduser()
             if file == self._default_file():
                 file.parent.mkdir(parents=True, exist_ok=True)  # the application's own folder
             if not file.parent.is_dir():
-                self._error(f"The folder {file.parent} for the search file does not exist.\nChoose an existing "
+                self.show_error(f"The folder {file.parent} for the search file does not exist.\nChoose an existing "
                             "folder in 'Kept in'.")
                 return False
         frame, _ = self._table()
@@ -407,25 +392,17 @@ class TuneView(QWidget):
         pruner = self.pruner.currentData()
         job = search_job(config, frame, trials, timeout, storage, name, pruner, overrides,
                          self.scoring.currentData())
-        self._worker = self.jobs.start("search", job, self._on_report, self._on_failed, self._on_finished)
         self.pages.setCurrentIndex(1)
         self._running = None
-        self.progress.start()
         budget = " and ".join(filter(None, [f"{trials} trial(s)" if trials else "",
                                              f"{self.minutes.value()} min" if timeout else ""]))
-        self.status_message.emit(f"Searching settings for {config.model}: {budget}, kept in "
-                                 f"{self._place_text(storage)}…")
-        self.update_buttons()
-        self.busy_changed.emit(True)
+        self.run_job("search", job, self._on_report, self._on_failed,
+                     f"Searching settings for {config.model}: {budget}, kept in {self._place_text(storage)}…")
         return True
 
-    def stop(self) -> None:
-        """Stop the running trial; the finished ones stay in the study."""
-        worker = self._worker
-        if worker is not None and self.is_running():
-            worker.cancel()  # the job stays current: its last reports (the end of the search) still arrive
-            self.stop_button.setEnabled(False)
-            self.progress.stopping()
+    def job_stopping(self) -> None:
+        """Stop stops the running trial; the finished ones stay in the study (and the end still arrives)."""
+        self.stop_button.setEnabled(False)
 
     def start_over(self, confirm: bool = True) -> bool:
         """Delete the trials kept under the search name (after asking, unless ``confirm`` is False)."""
@@ -440,12 +417,14 @@ class TuneView(QWidget):
                 f"Delete the trials of the search '{name}' kept in {self._place_text(storage)}?")
             if answer != QMessageBox.StandardButton.Yes:
                 return False
+        url = storage_url(storage)
         try:
-            optuna.delete_study(study_name=name, storage=storage_url(storage))
+            if url is not None:  # a search kept in memory is gone with its run
+                optuna.delete_study(study_name=name, storage=url)
         except KeyError:
             pass  # nothing kept under that name
         except Exception as exc:  # an unreachable database: say so
-            self._error(f"Could not delete the search '{name}': {str(exc).splitlines()[0]}")
+            self.show_error(f"Could not delete the search '{name}': {str(exc).splitlines()[0]}")
             return False
         self._best = None
         self._reset_results(self._metric)
@@ -454,10 +433,10 @@ class TuneView(QWidget):
         self.update_buttons()
         return True
 
-    def shutdown(self) -> None:
+    def shutdown(self, msecs: int = 30000) -> None:
         """Stop the search and wait for it (the window is closing); finished trials stay kept."""
         self._refresh_timer.stop()
-        self.jobs.shutdown(30000)
+        super().shutdown(msecs)
 
     # ---- reports --------------------------------------------------------------------
     def _on_report(self, report: Any) -> None:
@@ -518,18 +497,13 @@ class TuneView(QWidget):
             self._remove_row(self._running.number)
             self._running = None
         self.progress.finish("Search failed")
-        self._error(message)
-
-    def _on_finished(self) -> None:
-        self._worker = None
-        self.update_buttons()
-        self.busy_changed.emit(False)
+        self.show_error(message)
 
     # ---- using the best ---------------------------------------------------------------
     def use_best(self) -> list[str]:
         """Write the best trial's settings into the training panel; the changes, in words."""
         if self._best is None:
-            self._error("No trial has finished yet, so there are no best settings to use.")
+            self.show_error("No trial has finished yet, so there are no best settings to use.")
             return []
         model, params, number, value = self._best
         changes = []
@@ -577,7 +551,7 @@ class TuneView(QWidget):
         self._set_columns([])
         label = METRIC_NAMES.get(metric[0], metric[0])
         scored = self._scored()
-        self.table.horizontalHeaderItem(2).setText(f"{scored[0].upper()}{scored[1:]} {label}")
+        header_cell(self.table, 2).setText(f"{scored[0].upper()}{scored[1:]} {label}")
         self.trial_plot.reset(label, metric[1] == "maximize")
         self.importance_plot.set_importances({})
 
@@ -619,7 +593,7 @@ class TuneView(QWidget):
     def _table_row(self, number: int) -> int:
         """The table row of trial ``number``, inserted in number order if it is new."""
         for i in range(self.table.rowCount()):
-            shown = int(self.table.item(i, 0).text())
+            shown = int(cell(self.table, i, 0).text())
             if shown == number:
                 return i
             if shown > number:
@@ -634,7 +608,7 @@ class TuneView(QWidget):
     def _remove_row(self, number: int) -> None:
         self.rows.pop(number, None)
         for i in range(self.table.rowCount()):
-            if self.table.item(i, 0) is not None and self.table.item(i, 0).text() == str(number):
+            if (item := self.table.item(i, 0)) is not None and item.text() == str(number):
                 self.table.removeRow(i)
                 return
 
@@ -678,6 +652,3 @@ class TuneView(QWidget):
                        self.study_name):
             widget.setEnabled(not running)
 
-    def _error(self, message: str) -> None:
-        self.banner.show_message(message, "error")
-        self.status_message.emit(message.split("\n")[0])

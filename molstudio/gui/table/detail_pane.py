@@ -74,6 +74,7 @@ class DetailPane(QWidget):
     def host_picture_tools(self, above: QWidget, below: QWidget) -> None:
         """Place ``above`` over the picture and ``below`` under it (the atom-contribution tools)."""
         layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)  # set in __init__
         layout.insertWidget(layout.indexOf(self.picture), above)
         layout.insertWidget(layout.indexOf(self.picture) + 1, below)
 

@@ -10,7 +10,8 @@ for 50,000 rows.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,7 @@ IN_DOMAIN_TEXT = {True: "yes", False: "outside"}
 def prediction_text(column: str, value: Any, decimals: int | None = None) -> str:
     """A prediction cell as shown: "± 0.12" for an uncertainty, "yes"/"outside" for the domain flag."""
     if column == DOMAIN_COLUMN:
-        return IN_DOMAIN_TEXT.get(value, "") if isinstance(value, (bool, np.bool_)) else ""
+        return IN_DOMAIN_TEXT[bool(value)] if isinstance(value, (bool, np.bool_)) else ""
     text = display_text(value, 2 if column == SIMILARITY_COLUMN else decimals)
     return PLUS_MINUS + text if text and column.endswith(UNCERTAINTY) else text
 
@@ -99,7 +100,7 @@ def display_text(value: Any, decimals: int | None = None) -> str:
     if isinstance(value, (float, np.floating)):
         if math.isnan(value):
             return ""
-        return f"{value:.{decimals}f}" if decimals is not None and abs(value) < 1e6 else f"{value:.6g}"
+        return f"{value:.{decimals}f}" if decimals is not None and abs(float(value)) < 1e6 else f"{value:.6g}"
     return str(value)
 
 
@@ -250,10 +251,10 @@ class FrameModel(QAbstractTableModel):
         return str(self._frame.columns[column])
 
     # --- Qt model interface ---------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's own signature)
         return 0 if parent.isValid() else len(self._frame)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's own signature)
         return 0 if parent.isValid() else len(self._frame.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -8,8 +8,8 @@ problem rows (unreadable structures with RDKit's reason); clicking one emits
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import pandas as pd
 from PySide6.QtCore import Qt, Signal

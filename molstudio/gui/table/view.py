@@ -41,7 +41,8 @@ class CompoundTable(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self._delegate = StructureDelegate(self)
         self._structure_at = -1
-        proxy.frame_model.depictions.updated.connect(self.viewport().update)
+        if proxy.frame_model.depictions is not None:
+            proxy.frame_model.depictions.updated.connect(self.viewport().update)
         proxy.frame_model.headerDataChanged.connect(self._follow_structure_column)
         proxy.frame_model.modelReset.connect(self._after_reset)
         proxy.frame_model.thumb_size = QSize(THUMB)
@@ -98,7 +99,8 @@ class CompoundTable(QTableView):
         column = model.structure_index if model.show_structures else -1
         if column != self._structure_at:
             if self._structure_at >= 0:
-                self.setItemDelegateForColumn(self._structure_at, None)
+                # None (nullptr) takes the column's delegate away, which the stubs do not allow for
+                self.setItemDelegateForColumn(self._structure_at, None)  # type: ignore[arg-type]
             if column >= 0:
                 self.setItemDelegateForColumn(column, self._delegate)
                 self.setColumnWidth(column, THUMB.width() + 8)

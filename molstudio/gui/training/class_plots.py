@@ -27,6 +27,7 @@ from molstudio.gui.common.plots import (
     header,
     make_plot,
 )
+from molstudio.gui.common.table_items import cell
 
 
 class RocPlot(QWidget):
@@ -120,5 +121,5 @@ class ConfusionMatrix(QWidget):
                                   + 2 * self.table.frameWidth())
 
     def values(self) -> np.ndarray:
-        return np.array([[int(self.table.item(i, j).text().split()[0].replace(",", "")) for j in range(2)]
+        return np.array([[int(cell(self.table, i, j).text().split()[0].replace(",", "")) for j in range(2)]
                          for i in range(2)])

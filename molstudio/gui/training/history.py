@@ -33,6 +33,7 @@ from molstudio.core.run.config import RunConfig
 from molstudio.core.run.metrics import PRIMARY_METRIC
 from molstudio.gui.common.plots import add_legend, header, make_plot
 from molstudio.gui.common.run_status import METRIC_NAMES, clock, metric_text
+from molstudio.gui.common.table_items import cell
 
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 SECOND_METRIC = {"regression": "r2", "classification": "mcc"}
@@ -204,7 +205,7 @@ class RunHistory(QWidget):
         self.table.selectRow(self._row_of(record.number))
 
     def selected(self) -> list[RunRecord]:
-        numbers = {self.table.item(i.row(), 0).data(Qt.ItemDataRole.UserRole + 1)
+        numbers = {cell(self.table, i.row(), 0).data(Qt.ItemDataRole.UserRole + 1)
                    for i in self.table.selectionModel().selectedRows()}
         return [r for r in self.records if r.number in numbers]
 
@@ -221,7 +222,7 @@ class RunHistory(QWidget):
 
     def _row_of(self, number: int) -> int:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole + 1) == number:
+            if cell(self.table, row, 0).data(Qt.ItemDataRole.UserRole + 1) == number:
                 return row
         return -1
 
@@ -234,7 +235,7 @@ class RunHistory(QWidget):
         gone = {r.number for r in self.selected()}
         self.records = [r for r in self.records if r.number not in gone]
         for row in reversed(range(self.table.rowCount())):
-            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole + 1) in gone:
+            if cell(self.table, row, 0).data(Qt.ItemDataRole.UserRole + 1) in gone:
                 self.table.removeRow(row)
         self._selection_changed()
 
@@ -248,7 +249,7 @@ class RunHistory(QWidget):
         item.clear()
         if item.legend is not None:
             item.legend.clear()
-        for k, record in enumerate(chosen):
+        for record in chosen:
             epochs = [h["epoch"] for h in record.history]
             val = [np.nan if h.get("val_loss") is None else h["val_loss"] for h in record.history]
             colour = COLOURS[(record.number - 1) % len(COLOURS)]

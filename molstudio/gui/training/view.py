@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import torch
@@ -46,14 +48,12 @@ from molstudio.core.trained import file as bundle
 from molstudio.core.trained.predict import predict_table as core_predict_table
 from molstudio.core.training.loop import train
 from molstudio.core.training.reports import EpochReport, FinishedReport, StageReport
+from molstudio.gui.common.job_view import JobView
 from molstudio.gui.common.plots import LossPlot
 from molstudio.gui.common.run_status import (
-    MessageBanner,
     MetricsTable,
-    ProgressLine,
     clock,
 )
-from molstudio.gui.common.worker import Worker
 from molstudio.gui.panel.train_panel import TrainPanel
 from molstudio.gui.search.curve_view import LearningCurveView
 from molstudio.gui.search.view import TuneView
@@ -73,21 +73,27 @@ ENDED = {"completed": "Finished", "early_stopping": "Early stopping", "cancelled
          "diverged": "Stopped (loss not a number)"}
 
 
-_gc_pauses = {"depth": 0, "threshold": gc.get_threshold()}
+@dataclass
+class _GcPauses:
+    depth: int = 0  # how deep the pauses nest
+    threshold: tuple[int, int, int] = gc.get_threshold()  # what resuming restores
+
+
+_gc_pauses = _GcPauses()
 
 
 def pause_full_collections(pause: bool) -> None:
     """Skip (``True``) or resume (``False``) the collector's full passes; calls nest."""
     if pause:
-        if _gc_pauses["depth"] == 0:
-            _gc_pauses["threshold"] = gc.get_threshold()
-            first, second, _ = _gc_pauses["threshold"]
+        if _gc_pauses.depth == 0:
+            _gc_pauses.threshold = gc.get_threshold()
+            first, second, _ = _gc_pauses.threshold
             gc.set_threshold(first, second, 1_000_000_000)
-        _gc_pauses["depth"] += 1
-    elif _gc_pauses["depth"] > 0:
-        _gc_pauses["depth"] -= 1
-        if _gc_pauses["depth"] == 0:
-            gc.set_threshold(*_gc_pauses["threshold"])
+        _gc_pauses.depth += 1
+    elif _gc_pauses.depth > 0:
+        _gc_pauses.depth -= 1
+        if _gc_pauses.depth == 0:
+            gc.set_threshold(*_gc_pauses.threshold)
 
 
 def _file_call(call: Callable[[], T], what: str) -> T:
@@ -98,16 +104,14 @@ def _file_call(call: Callable[[], T], what: str) -> T:
         raise MolStudioError(f"Could not {what}: {exc.strerror or exc}.") from None
 
 
-class TrainingView(QWidget):
+class TrainingView(JobView):
     """Set up, run, watch and compare trainings; see the module docstring."""
 
     compound_selected = Signal(int)
     predictions_ready = Signal(object)
-    status_message = Signal(str)
-    busy_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(lambda: self._busy_reason("train"), parent)
         torch.set_num_threads(background_threads())  # leave a core to the window
         self.panel = TrainPanel()
         self.loss_plot = LossPlot()
@@ -117,21 +121,17 @@ class TrainingView(QWidget):
         self.history = RunHistory()
         self.history.config_requested.connect(self._load_run_settings)
         self.history.model_requested.connect(self._use_run_model)
-        self.banner = MessageBanner()
-        self.progress = ProgressLine()
         self._build()
         self._frame: pd.DataFrame | None = None
-        self._roles: "ColumnRoles | None" = None
+        self._roles: ColumnRoles | None = None
         self._source: Path | None = None
         self._run_frame: pd.DataFrame | None = None
-        self._model: "TrainedModel | None" = None
-        self._worker: Worker | None = None
-        self._job = ""
+        self._model: TrainedModel | None = None
         self._latest: EpochReport | None = None
         self.tips = CompoundTips()
         self._runs = 0
         self._autosave: AutosaveSlot | None = None  # the latest run's copy on disk, while it is needed
-        self._autosaved_model: "TrainedModel | None" = None  # the model that copy holds
+        self._autosaved_model: TrainedModel | None = None  # the model that copy holds
         self._interrupted = False
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._draw_latest)
@@ -141,9 +141,9 @@ class TrainingView(QWidget):
         self.tabs.addTab(self.search, "Search settings")
         self.tabs.addTab(self.curve, "Learning curve")
         for side in (self.search, self.curve):
-            side.busy_changed.connect(lambda _busy: self._update_buttons())
+            side.busy_changed.connect(lambda _busy: self.update_buttons())
             side.status_message.connect(self.status_message)
-        self._update_buttons()
+        self.update_buttons()
 
     def _build(self) -> None:
         scroll = QScrollArea()
@@ -209,15 +209,15 @@ class TrainingView(QWidget):
 
     # ---- public API ---------------------------------------------------------------
     @property
-    def model(self) -> "TrainedModel | None":
+    def model(self) -> TrainedModel | None:
         """The current model: the last run's, one opened from a file, or one picked in the history."""
         return self._model
 
-    def set_table(self, frame: pd.DataFrame, roles: "ColumnRoles", source: Path | None = None) -> None:
+    def set_table(self, frame: pd.DataFrame, roles: ColumnRoles, source: Path | None = None) -> None:
         """Train on ``frame`` from now on (a running training keeps its own table)."""
         self._frame, self._roles, self._source = frame, roles, source
         self.panel.set_table(frame, roles)
-        self._update_buttons()
+        self.update_buttons()
 
     def table_context(self) -> tuple[pd.DataFrame | None, Path | None]:
         """The open table and its file (None for an example), as the search views read them."""
@@ -225,7 +225,7 @@ class TrainingView(QWidget):
 
     def _busy_reason(self, wanted: str) -> str:
         """Why job ``wanted`` ("train", "search", "curve") cannot start now; "" if it can."""
-        running = [(self._worker is not None, "training or prediction"),
+        running = [(wanted != "train" and self.is_running(), "training or prediction"),
                    (wanted != "search" and self.search.is_running(), "search of settings"),
                    (wanted != "curve" and self.curve.is_running(), "learning curve")]
         for busy, what in running:
@@ -234,26 +234,23 @@ class TrainingView(QWidget):
         return ""
 
     def is_training(self) -> bool:
-        return self._worker is not None and self._job == "train"
+        return self.running_job() == "train"
 
     def is_busy(self) -> bool:
         """Whether a training or a prediction is running in the background."""
-        return self._worker is not None
+        return self.is_running()
 
     def train(self) -> bool:
         """Start training with the panel's settings; returns whether it started."""
-        if self._worker is not None:
-            return False
-        if self._busy_reason("train"):
-            self._error(self._busy_reason("train"))
+        if not self.may_start():
             return False
         if self._frame is None:
-            self._error("Open a table first: drop a compound file on the window or use File ▸ Open.")
+            self.show_error("Open a table first: drop a compound file on the window or use File ▸ Open.")
             return False
         try:
             config = self.panel.config()
         except MolStudioError as exc:
-            self._error(str(exc))
+            self.show_error(str(exc))
             return False
         self.panel.remember()
         self.banner.hide()
@@ -265,36 +262,28 @@ class TrainingView(QWidget):
         self.tabs.setCurrentIndex(0)
         frame = self._frame
         saver = self._new_autosave()
-        self._start(lambda cancel: train(config, frame, cancel, autosave=saver), "train")
-        self.progress.start()
-        self.status_message.emit(f"Training {config.model} on {len(frame):,} rows…")
+        self.run_job("train", lambda cancel: train(config, frame, cancel, autosave=saver), self._on_report,
+                     self._on_failed, f"Training {config.model} on {len(frame):,} rows…")
         return True
 
-    def stop(self) -> None:
-        """Ask the running job to stop (training keeps its best model so far)."""
-        if self._worker is not None:
-            self._worker.cancel()
-            self.stop_button.setEnabled(False)
-            self.stop_button.setText("Stopping…")
-            self.progress.stopping()
+    def job_stopping(self) -> None:
+        """Stop: training keeps its best model so far."""
+        self.stop_button.setEnabled(False)
+        self.stop_button.setText("Stopping…")
 
     def begin_close(self) -> None:
         """The view is about to close: a training running now counts as interrupted, and its
         autosave is kept for the next start (a Stop pressed by the user is a clean end)."""
         self._interrupted = self._interrupted or self.is_training()
 
-    def shutdown(self) -> None:
+    def shutdown(self, msecs: int = 30000) -> None:
         """Cancel any background job and wait for it (the window is closing)."""
         self.begin_close()
         self._redraw.stop()
-        self.search.shutdown()
-        self.curve.shutdown()
+        self.search.shutdown(msecs)
+        self.curve.shutdown(msecs)
         self.panel.shutdown()
-        worker = self._worker
-        if worker is not None:
-            worker.cancel()
-            worker.wait(30000)
-            self._release(worker)
+        super().shutdown(msecs)
         if self._autosave is not None:
             if self._interrupted:
                 self._autosave.release()
@@ -304,9 +293,10 @@ class TrainingView(QWidget):
 
     def save_model(self, path: str | Path) -> bool:
         """Write the current model to a ``.molstudio`` file (raises MolStudioError if it cannot)."""
-        if self._model is None:
+        model = self._model
+        if model is None:
             raise MolStudioError("There is no model to save yet: train one first, or open one.")
-        written = _file_call(lambda: bundle.save_model(self._model, Path(path)), f"save the model to {path}")
+        written = _file_call(lambda: bundle.save_model(model, Path(path)), f"save the model to {path}")
         if self._model is self._autosaved_model:
             self._discard_autosave()  # the user's own file keeps it now
         self._say(f"Saved the model to {Path(written).name}.")
@@ -337,7 +327,7 @@ class TrainingView(QWidget):
                   "save it with Model ▸ Save Model… to keep it.")
         return True
 
-    def _use_model(self, model: "TrainedModel", title: str) -> None:
+    def _use_model(self, model: TrainedModel, title: str) -> None:
         self._model = model
         try:
             self.panel.set_config(model.config)
@@ -365,39 +355,23 @@ class TrainingView(QWidget):
         ``mc_dropout``: a single network's spread over MC-dropout passes as its uncertainty.
         Raises MolStudioError when there is no model or table, or another job is running.
         """
-        if self._worker is not None:
+        if self.is_running():
             raise MolStudioError("Wait until the current job has finished (or stop it) before predicting.")
         if self._model is None or self._frame is None:
             raise MolStudioError("Predicting needs a model (train or open one) and an open table.")
         model, frame = self._model, self._frame
         columns = model.output_columns(mc_dropout)  # refuses MC-dropout for a network without dropout
-        self._start(lambda cancel: core_predict_table(model, frame, mc_dropout=mc_dropout)[columns], "predict")
-        self.progress.start()
-        self.status_message.emit(f"Predicting {len(frame):,} rows…")
+        self.run_job("predict", lambda cancel: core_predict_table(model, frame, mc_dropout=mc_dropout)[columns],
+                     self._on_report, self._on_failed, f"Predicting {len(frame):,} rows…")
         return True
 
     # ---- background job -----------------------------------------------------------
-    def _start(self, job: Any, kind: str) -> None:
-        worker = Worker(job)
-        worker.report.connect(self._on_report)
-        worker.failed.connect(self._on_failed)
-        worker.finished.connect(lambda: self._release(worker))
-        self._worker, self._job = worker, kind
+    def job_started(self) -> None:
         pause_full_collections(True)
-        worker.start()
-        self._update_buttons()
-        self.busy_changed.emit(True)
 
-    def _release(self, worker: Worker) -> None:
-        if self._worker is not worker:
-            return
-        worker.wait(5000)  # the thread has left its loop; make sure it has ended before letting go
-        self._worker, self._job = None, ""
+    def job_ended(self) -> None:
         pause_full_collections(False)
         self.stop_button.setText("■  Stop")
-        self._update_buttons()
-        worker.deleteLater()
-        self.busy_changed.emit(False)
 
     def _on_report(self, report: Any) -> None:
         if isinstance(report, StageReport):
@@ -447,10 +421,7 @@ class TrainingView(QWidget):
             number=self._runs, config=final.model.config, task=final.model.task, metrics=final.metrics,
             history=list(final.history), best_epoch=final.best_epoch, epochs_run=final.epochs_run,
             stopped=final.stopped, seconds=final.seconds.get("total", 0.0), model=final.model))
-        notes = list(final.warnings)
-        if final.skipped:
-            notes.append(f"{len(final.skipped):,} row(s) were set aside (first: row {final.skipped[0][0] + 1}, "
-                         f"{final.skipped[0][1]}).")
+        notes = list(final.warnings)  # rows left out are one of them, said once (by core)
         if notes:
             self.banner.show_message("Worth knowing about this run:\n" + "\n".join(notes), "warning")
         self._say(f"{text}. Save it with Model ▸ Save Model… to keep it.")
@@ -467,14 +438,14 @@ class TrainingView(QWidget):
     def _on_failed(self, message: str) -> None:
         self._redraw.stop()
         self._draw_latest()
-        what = "Training" if self._job == "train" else "Prediction"
+        what = "Training" if self.running_job() == "train" else "Prediction"
         self.progress.finish(f"{what} failed")
-        if self._job == "train":
+        if self.running_job() == "train":
             message += self._keep_best_so_far()
-        self._error(message)
+        self.show_error(message)
 
     # ---- autosave -----------------------------------------------------------------
-    def _new_autosave(self) -> "Autosaver | None":
+    def _new_autosave(self) -> Autosaver | None:
         """A fresh autosave for the run starting now; the previous run's copy is no longer needed."""
         self._discard_autosave()
         self._interrupted = False
@@ -483,7 +454,7 @@ class TrainingView(QWidget):
         except OSError:
             self._say("The best model so far cannot be autosaved: the application's data folder is not writable.")
             return None
-        started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         return self._autosave.saver({"source": str(self._source or ""), "started": started})
 
     def _discard_autosave(self) -> None:
@@ -503,13 +474,13 @@ class TrainingView(QWidget):
             self._discard_autosave()
             return ""
         self._model = self._autosaved_model = model  # the curves of the run stay in view
-        self._update_buttons()
+        self.update_buttons()
         return (f"\n\nThe best model so far (epoch {found.info.get('best_epoch', '?')}) is kept as the current "
                 "model: save it with Model ▸ Save Model….")
 
     # ---- helpers ------------------------------------------------------------------
-    def _update_buttons(self) -> None:
-        busy = self._worker is not None
+    def update_buttons(self) -> None:
+        busy = self.is_running()
         side_busy = self.search.is_running() or self.curve.is_running()
         self.train_button.setEnabled(not busy and not side_busy and self._frame is not None)
         self.stop_button.setEnabled(busy)
@@ -518,14 +489,10 @@ class TrainingView(QWidget):
         self.search.update_buttons()
         self.curve.update_buttons()
 
-    def _error(self, message: str) -> None:
-        self.banner.show_message(message, "error")
-        self.status_message.emit(message.split("\n")[0])
-
     def _say(self, message: str) -> None:
         self.status_message.emit(message)
 
-    def _show_model_metrics(self, model: "TrainedModel", title: str) -> None:
+    def _show_model_metrics(self, model: TrainedModel, title: str) -> None:
         self.loss_plot.reset()
         self.results.start(model.task, model.targets)
         self.results.scatter.clear(f"{title}: no curves are stored in a model file")
@@ -533,21 +500,21 @@ class TrainingView(QWidget):
         for which in ("train", "val", "test"):
             self.metrics.set_metrics(which, (model.metrics or {}).get(which, {}))
         self.progress.idle(title)
-        self._update_buttons()
+        self.update_buttons()
 
     def _predict_clicked(self) -> None:
         try:
             self.predict_table()
         except MolStudioError as exc:
-            self._error(str(exc))
+            self.show_error(str(exc))
 
     def _load_run_settings(self, config: RunConfig) -> None:
         self.panel.set_config(config)
         self._say("The run's settings are back in the panel.")
 
-    def _use_run_model(self, model: "TrainedModel") -> None:
+    def _use_run_model(self, model: TrainedModel) -> None:
         self._model = model
-        self._update_buttons()
+        self.update_buttons()
         self._say(f"The current model is now the {model.config.model} of that run.")
 
     def _point_clicked(self, row: int) -> None:

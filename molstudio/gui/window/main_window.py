@@ -8,6 +8,7 @@ Recover makes it the current model of its table's tab, Discard deletes it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
@@ -167,7 +168,7 @@ class MainWindow(AppWindow):
     # --- recent files -----------------------------------------------------------------
     def recent_files(self) -> list[str]:
         value = QSettings().value(RECENT_KEY, [])
-        paths = [value] if isinstance(value, str) else list(value or [])
+        paths = [value] if isinstance(value, str) else list(value) if isinstance(value, Iterable) else []
         return [str(p) for p in paths if p][:MAX_RECENT]
 
     def add_recent(self, path: Path) -> None:
@@ -223,8 +224,8 @@ class MainWindow(AppWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
-        if self.current_tab() is not None:
-            self._save_splitters(self.current_tab())
+        if (tab := self.current_tab()) is not None:
+            self._save_splitters(tab)
         self.jobs.shutdown()
         for tab in self.data_tabs():
             tab.training.begin_close()
@@ -349,7 +350,8 @@ class MainWindow(AppWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About MolStudio", self._about)
 
-    def _action(self, menu: QMenu, text: str, slot: object, shortcut: object = None) -> QAction:
+    def _action(self, menu: QMenu, text: str, slot: Callable[..., object],
+                shortcut: str | QKeySequence.StandardKey | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -362,8 +364,8 @@ class MainWindow(AppWindow):
             tab.table.set_show_structures(checked)
 
     def _focus_filter(self) -> None:
-        if self.current_tab() is not None:
-            self.current_tab().filter_text.setFocus()
+        if (tab := self.current_tab()) is not None:
+            tab.filter_text.setFocus()
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -7,8 +7,9 @@ table and predicting a file run through :mod:`molstudio.core` in the background.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence
@@ -63,18 +64,21 @@ def build_model_menu(window: AppWindow, menu: QMenu) -> None:
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         if text == "Predict &File…":
-            window.mc_dropout_action = menu.addAction("Uncertainty by &MC-Dropout (single networks)")
-            window.mc_dropout_action.setCheckable(True)
-            window.mc_dropout_action.setToolTip(
+            mc_dropout = menu.addAction("Uncertainty by &MC-Dropout (single networks)")
+            mc_dropout.setCheckable(True)
+            mc_dropout.setToolTip(
                 "For a single network trained with dropout: predict 20 times with dropout on and show their spread "
                 "as ± uncertainty, with the interval calibrated for it. An ensemble always shows its networks' spread.")
+            window.mc_dropout_action = mc_dropout
 
 
 def feature_importance_dialog(window: AppWindow) -> None:
     """Model ▸ Feature Importance…: a window of its own (:mod:`molstudio.gui.explain.importance_view`)."""
     tab = _model_tab(window)
     if tab is not None:
-        open_importance(window, tab.title, tab.source, tab.frame, tab.training.model)
+        model = tab.training.model
+        assert model is not None  # _model_tab refuses a tab without one
+        open_importance(window, tab.title, tab.source, tab.frame, model)
 
 
 def use_mc_dropout(window: AppWindow, model: Any) -> bool:

@@ -69,8 +69,9 @@ class StartView(QWidget):
         """Show up to five recent files as links."""
         while self.recent_box.count():
             item = self.recent_box.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for path in paths[:5]:
             name = Path(path).name
             link = QLabel(f"<a href='{path}'>{name}</a> <span style='color:gray'>— {Path(path).parent}</span>")

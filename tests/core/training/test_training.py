@@ -204,3 +204,16 @@ def test_fingerprint_only_features_train_and_round_trip(tmp_path):
     again = load_model(save_model(model, tmp_path / "fp.molstudio"))
     np.testing.assert_array_equal(model.predict_frame(logp_table())["logp_predicted"],
                                   again.predict_frame(logp_table())["logp_predicted"])
+
+
+def test_a_run_stopped_before_its_first_epoch_says_how_the_compounds_were_split():
+    cancel = threading.Event()
+    config = RunConfig(model="mlp", targets=["y"], hparams={"hidden_sizes": [8]},
+                       training={"epochs": 50, "device": "cpu", "batch_size": 8})
+    final = None
+    for report in train(config, descriptor_table(60), cancel):
+        if isinstance(report, StageReport) and report.stage == "Computing features" and report.done == report.total:
+            cancel.set()  # Stop pressed as the features are ready: no network has finished an epoch
+        final = report
+    assert isinstance(final, FinishedReport) and final.model is None and final.stopped == "cancelled"
+    assert final.split_counts == {"train": 48, "val": 6, "test": 6}  # the counts, as every other end reports them

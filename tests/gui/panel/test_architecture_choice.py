@@ -7,10 +7,10 @@ from PySide6.QtCore import QPoint, Qt
 
 from molstudio.core.architectures import MODELS
 from molstudio.core.errors import MolStudioError
+from molstudio.core.run.choices import training_start
 from molstudio.core.run.config import load_config, training_defaults
 from molstudio.core.run.recommend import recommended
 from molstudio.core.tables.columns import detect_roles
-from molstudio.gui.panel.architecture_section import training_start
 from molstudio.gui.panel.train_panel import TrainPanel
 from molstudio.gui.training.view import TrainingView
 

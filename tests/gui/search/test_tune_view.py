@@ -175,3 +175,21 @@ def test_cross_validated_scoring_is_its_own_search(open_table, assays, qtbot, no
     assert study.user_attrs["fingerprint"]["folds"] == 5
     assert study.trials[0].value == pytest.approx(search.rows[0].value)
     assert "Best so far: trial 0, 5-fold CV RMSE" in search.banner.text()
+
+
+def test_a_cross_validated_search_started_from_the_command_line_is_found(open_table, assays, qtbot, no_pruning,
+                                                                          capsys):
+    from molstudio.cli import main as cli_main
+
+    run = ["--target", "y", "--model", "mlp", "--set", "hidden_sizes=16,16", "--set", "dropout=0", "--set", "epochs=3",
+           "--set", "patience=0", "--set", "lr=0.01", "--set", "batch_size=32", "--device", "cpu"]
+    assert cli_main(["tune", str(assays), *run, "--folds", "5", "--trials", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    tab = open_table(assays)
+    search = search_view(tab, trials=1)
+    wait_idle(qtbot, search)
+    search.scoring.setCurrentIndex(search.scoring.findData(5))
+    wait_idle(qtbot, search)
+    assert search.study_name.text() == "assays-mlp-cv5"  # the name the command line gave it
+    assert search.banner.isVisible() and "started before: 1 trial(s)" in search.banner.text()
+    assert search.trial_states() == {0: "complete"}

@@ -69,3 +69,5 @@ def test_censored_values_and_bad_structures_are_shown_and_a_constant_target_is_r
     assert training.model is not None, training.banner.text()
     record = training.history.records[-1]
     assert record.epochs_run == 2
+    notes = html.unescape(training.banner.text())
+    assert notes.count("left out of training") == 1 and "set aside" not in notes  # the rows left out, said once
