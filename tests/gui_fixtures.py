@@ -20,6 +20,14 @@ import molstudio.gui.qt_compat  # noqa: F401  (PySide6 6.12 would free None afte
 # rows a chemist's file really has: a ring left open, a pentavalent carbon, a blank cell
 BROKEN = [("BAD1", "C1CC", 1.0), ("BAD2", "C(C)(C)(C)(C)C", 2.0), ("BLANK", "", 3.0)]
 
+# The limit of a wait for background work (reading a file, checking or searching structures,
+# counting a split, drawing depictions). Such work shares two cores with the GUI thread and
+# with whatever else the machine runs; a file that loads in 0.2 s on an idle machine once
+# took more than 20 s on a busy CI machine. Every wait is for a condition, so a long limit
+# costs nothing when the work is quick: it only bounds a real hang.
+# MOLSTUDIO_TEST_TIMEOUT_SCALE=3 triples it on a machine slower still.
+BACKGROUND_MS = int(120_000 * float(os.environ.get("MOLSTUDIO_TEST_TIMEOUT_SCALE", "1")))
+
 
 @pytest.fixture(autouse=True)
 def private_settings(qapp, tmp_path, monkeypatch):
@@ -90,8 +98,15 @@ def compounds_csv(tmp_path) -> Path:
 def wait_loaded(qtbot):
     """Wait until a tab holds the whole table and its structures are checked."""
 
-    def wait(tab, timeout: int = 20000):
-        qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=timeout)
+    def wait(tab, timeout: int = BACKGROUND_MS):
+        try:
+            qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=timeout)
+        except qtbot.TimeoutError:
+            running = [name for name in ("load", "check", "search", "atoms") if tab.jobs.is_running(name)]
+            raise AssertionError(
+                f"{tab.title} not ready after {timeout / 1000:.0f} s: is_loaded={tab.is_loaded}, "
+                f"jobs still running: {running or 'none by name'}, busy={tab.jobs.busy()}"
+            ) from None
         return tab
 
     return wait

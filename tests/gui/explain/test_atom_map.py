@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from factories import descriptor_table, logp_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtWidgets import QFileDialog
 
 from molstudio.core.run.config import RunConfig, SplitConfig
@@ -47,7 +48,7 @@ def test_toggling_colours_the_compound_by_its_atom_contributions(window, open_ta
     assert tools.isVisible() and tools.toggle.isEnabled() and not tools.legend.isVisible()
     plain = picture(tab)
     tools.toggle.setChecked(True)
-    qtbot.waitUntil(lambda: tab.detail.picture_svg is not None, timeout=10000)
+    qtbot.waitUntil(lambda: tab.detail.picture_svg is not None, timeout=BACKGROUND_MS)
     assert picture(tab) != plain
     assert tools.legend.isVisible()
     legend = tools.legend.text()
@@ -57,11 +58,11 @@ def test_toggling_colours_the_compound_by_its_atom_contributions(window, open_ta
     assert tools.target_row.isVisibleTo(tab) and [tools.target.itemText(i) for i in range(2)] == ["logp", "length"]
     logp_picture = picture(tab)
     tools.target.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: "Predicted length" in tools.legend.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "Predicted length" in tools.legend.text(), timeout=BACKGROUND_MS)
     assert picture(tab) != logp_picture
     # another compound gets its own map; going back is answered from the cache at once
     tab.select_position(3)
-    qtbot.waitUntil(lambda: tools.contributions is not None, timeout=10000)
+    qtbot.waitUntil(lambda: tools.contributions is not None, timeout=BACKGROUND_MS)
     assert tools.contributions.smiles == "CCCCCO" and tools.contributions.target == "length"
     tab.select_position(16)
     assert tools.contributions is not None and tools.contributions.smiles == tab.frame["smiles"].iloc[16]
@@ -87,10 +88,10 @@ def test_a_result_for_a_compound_no_longer_selected_is_not_shown(window, open_ta
     tools = tab.atom_map
     tab.select_position(0)  # CCO: its map takes a while
     tools.toggle.setChecked(True)
-    qtbot.waitUntil(lambda: tab.jobs.is_running("atoms"), timeout=5000)
+    qtbot.waitUntil(lambda: tab.jobs.is_running("atoms"), timeout=BACKGROUND_MS)
     tab.select_position(5)
-    qtbot.waitUntil(lambda: tools.contributions is not None, timeout=10000)
-    qtbot.waitUntil(lambda: not tab.jobs.busy(), timeout=10000)  # the first compound's job has ended too
+    qtbot.waitUntil(lambda: tools.contributions is not None, timeout=BACKGROUND_MS)
+    qtbot.waitUntil(lambda: not tab.jobs.busy(), timeout=BACKGROUND_MS)  # the first compound's job has ended too
     assert tools.contributions.smiles == tab.frame["smiles"].iloc[5] != "CCO"
     assert f"Predicted logp: {tools.contributions.prediction:.3f}" in tools.legend.text()  # not CCO's
 
@@ -103,7 +104,7 @@ def test_the_map_is_exported_as_png_or_svg_by_the_name(window, open_table, two_t
     tools = tab.atom_map
     assert not tools.export_button.isVisible()
     tools.toggle.setChecked(True)
-    qtbot.waitUntil(lambda: tools.export_button.isEnabled(), timeout=10000)
+    qtbot.waitUntil(lambda: tools.export_button.isEnabled(), timeout=BACKGROUND_MS)
     asked = {}
     for name in ("map.png", "map.svg"):
         def dialog(parent, caption, default, filters, name=name):

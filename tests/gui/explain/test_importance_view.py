@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from factories import descriptor_table, logp_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtWidgets import QFileDialog
 
 from molstudio.core.explain.importance import ShapValues
@@ -50,7 +51,7 @@ def test_the_descriptor_the_target_depends_on_comes_first(window, open_table, de
     tab = open_table(descriptor_csv)
     assert tab.training.open_model(descriptor_model)
     view = open_view(window, qtbot)
-    qtbot.waitUntil(lambda: view.result is not None, timeout=15000)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=BACKGROUND_MS)
     assert view.labels[0] == "f2" and sorted(view.labels) == ["f1", "f2", "f3", "f4"]
     ticks = view.plot.getPlotItem().getAxis("left")._tickLevels[0]
     assert max(ticks)[1] == "f2"  # the top bar
@@ -74,11 +75,11 @@ def test_stop_ends_the_measurement_and_it_can_run_again(window, open_table, desc
     view = open_view(window, qtbot)
     view.stop()
     assert view.result is None and "Stopped" in view.summary.text() and view.run_button.isEnabled()
-    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=10000)
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=BACKGROUND_MS)
     assert view.result is None  # a stopped job's late result is dropped
     view.repeats.setValue(2)
     view.run_button.click()
-    qtbot.waitUntil(lambda: view.result is not None, timeout=15000)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=BACKGROUND_MS)
     assert "mean of 2 shuffles" in view.summary.text()
     view.close()
 
@@ -98,9 +99,9 @@ def test_shap_is_offered_only_when_installed(window, open_table, descriptor_csv,
     monkeypatch.setattr(importance_view.feature_importance, "shap_values",
                         lambda model, frame, target: ShapValues(values, 1.0, "units of y"))
     view = open_view(window, qtbot)
-    qtbot.waitUntil(lambda: view.result is not None, timeout=15000)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=BACKGROUND_MS)
     view.shap_choice.setChecked(True)
-    qtbot.waitUntil(lambda: view.shap is not None, timeout=15000)
+    qtbot.waitUntil(lambda: view.shap is not None, timeout=BACKGROUND_MS)
     assert view.labels == ["f2", "f1", "f3", "f4"]
     assert view.bars.opts["width"][0] == pytest.approx(2.5)
     assert "Mean |SHAP value| (units of y)" in view.plot.getPlotItem().getAxis("bottom").labelText

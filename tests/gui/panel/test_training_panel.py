@@ -9,6 +9,7 @@ import html
 import numpy as np
 import pytest
 from factories import descriptor_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -141,10 +142,10 @@ def test_descriptor_table_offers_its_columns_and_detects_the_task(panel):
 
 
 def test_split_counts_follow_the_sizes_live(panel, qtbot):
-    qtbot.waitUntil(lambda: "96" in panel.split.counts.text())
+    qtbot.waitUntil(lambda: "96" in panel.split.counts.text(), timeout=BACKGROUND_MS)
     assert "12</b> validation" in panel.split.counts.text()
     panel.split.val.setValue(20)
-    qtbot.waitUntil(lambda: "84</b> training" in panel.split.counts.text())
+    qtbot.waitUntil(lambda: "84</b> training" in panel.split.counts.text(), timeout=BACKGROUND_MS)
     assert "24</b> validation" in panel.split.counts.text()
     assert panel.config().split.sizes == pytest.approx((0.7, 0.2, 0.1))
 
@@ -216,7 +217,8 @@ def test_scaffold_split_is_counted_in_the_background(qtbot):
     panel.split.method.setCurrentIndex(panel.split.method.findData("scaffold"))
     panel.split.update_counts()  # what the debounce timer calls
     assert panel.split.is_counting()
-    qtbot.waitUntil(lambda: not panel.split.is_counting() and "training" in panel.split.counts.text(), timeout=10000)
+    qtbot.waitUntil(lambda: not panel.split.is_counting() and "training" in panel.split.counts.text(),
+                    timeout=BACKGROUND_MS)
     assert sum(shown_counts(panel)) == len(frame)
     panel.shutdown()
 
@@ -259,7 +261,7 @@ def test_a_large_table_is_counted_off_the_gui_thread(qtbot, gated_targets):
     timer.stop()
     assert len(ticks) >= 10 and "counting…" in panel.split.counts.text()  # the window kept working
     gate.set()
-    qtbot.waitUntil(lambda: "training" in panel.split.counts.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "training" in panel.split.counts.text(), timeout=BACKGROUND_MS)
     assert shown_counts(panel) == [40_000, 5_000, 5_000]
     assert threads and threading.main_thread().ident not in threads
     panel.shutdown()
@@ -291,7 +293,7 @@ def test_a_quickly_changed_target_shows_only_the_latest_counts(qtbot, monkeypatc
     assert panel.target.set_selected(["sparse"])
     panel.split.update_counts()
     gate.set()
-    qtbot.waitUntil(lambda: not panel.split.is_counting() and "training" in label.text(), timeout=10000)
+    qtbot.waitUntil(lambda: not panel.split.is_counting() and "training" in label.text(), timeout=BACKGROUND_MS)
     qtbot.wait(200)  # the debounce timer fires once more: nothing changes
     assert shown_counts(panel) == [48, 6, 6]
     assert not any("96</b> training" in text for text in shown)  # y's late counts never appeared

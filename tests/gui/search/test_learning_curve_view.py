@@ -7,6 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pandas as pd
 import pytest
 from factories import descriptor_table
+from gui_fixtures import BACKGROUND_MS
 
 import molstudio.gui.qt_compat  # noqa: F401
 from molstudio.core.errors import MolStudioError
@@ -38,7 +39,7 @@ def test_the_learning_curve_fills_its_plot_and_exports_its_points(open_table, as
     assert not curve.export_button.isEnabled()
     assert curve.start()
     assert not tab.training.train_button.isEnabled()
-    qtbot.waitUntil(lambda: not curve.is_running(), timeout=60000)
+    qtbot.waitUntil(lambda: not curve.is_running(), timeout=BACKGROUND_MS)
     assert curve.banner.isHidden()
     assert curve.point_count() == 4  # 24, 48, 72 and 96 of the 96 training compounds
     x, _ = curve.val_line.getData()
@@ -66,11 +67,11 @@ def test_bad_shares_are_explained_and_the_view_stays_usable(open_table, assays, 
     assert curve.banner.kind == "error" and "half&#x27; is not a share of the training set" in curve.banner.text()
     curve.fractions.setText("0.5, 2")
     assert curve.start()  # the engine checks the values, in the background
-    qtbot.waitUntil(lambda: not curve.is_running(), timeout=20000)
+    qtbot.waitUntil(lambda: not curve.is_running(), timeout=BACKGROUND_MS)
     assert "must be above 0 and at most 1; got 2" in curve.banner.text()
     assert curve.point_count() == 0 and not curve.export_button.isEnabled()
     curve.fractions.setText("50%, 100%")
     assert curve.start()
-    qtbot.waitUntil(lambda: not curve.is_running(), timeout=30000)
+    qtbot.waitUntil(lambda: not curve.is_running(), timeout=BACKGROUND_MS)
     assert curve.point_count() == 2 and curve.banner.isHidden()
     assert "at least two training-set sizes" not in curve.reading.text()

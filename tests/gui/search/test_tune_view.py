@@ -9,6 +9,7 @@ import time
 import optuna
 import pytest
 from factories import descriptor_table
+from gui_fixtures import BACKGROUND_MS
 
 import molstudio.core.search.tuning as tuning
 import molstudio.gui.qt_compat  # noqa: F401
@@ -43,7 +44,7 @@ def search_view(tab, epochs=3, trials=3):
     return search
 
 
-def wait_idle(qtbot, search, timeout=60000):
+def wait_idle(qtbot, search, timeout=BACKGROUND_MS):
     qtbot.waitUntil(lambda: not search.jobs.busy(), timeout=timeout)
 
 
@@ -78,10 +79,10 @@ def test_stop_ends_quickly_and_keeps_the_finished_trials(open_table, assays, qtb
     search = search_view(tab, epochs=15, trials=1000)
     wait_idle(qtbot, search)
     assert search.start()
-    qtbot.waitUntil(lambda: sum(s == "complete" for s in search.trial_states().values()) >= 2, timeout=60000)
+    qtbot.waitUntil(lambda: sum(s == "complete" for s in search.trial_states().values()) >= 2, timeout=BACKGROUND_MS)
     started = time.perf_counter()
     search.stop()
-    wait_idle(qtbot, search, timeout=10000)
+    wait_idle(qtbot, search, timeout=BACKGROUND_MS)
     assert time.perf_counter() - started < 3.0
     kept = [t for t in open_study(search.storage.text(), "assays-mlp").trials
             if t.state == optuna.trial.TrialState.COMPLETE]

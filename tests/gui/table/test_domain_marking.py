@@ -4,6 +4,7 @@ compounds unlike the training set are shaded orange, flagged 'outside' and expla
 import pandas as pd
 import pytest
 from factories import logp_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import Qt
 
 from molstudio.core.run.config import RunConfig
@@ -40,7 +41,7 @@ def test_compounds_unlike_the_training_set_are_shaded_flagged_and_explained(wind
                                                                             model_file, qtbot):
     tab = open_table(mixed_csv)
     assert tab.training.open_model(model_file)
-    with qtbot.waitSignal(tab.training.predictions_ready, timeout=20000):
+    with qtbot.waitSignal(tab.training.predictions_ready, timeout=BACKGROUND_MS):
         model_actions.predict_this_table(window)
     model = tab.model
     frame = tab.frame
@@ -70,11 +71,11 @@ def test_mc_dropout_option_gives_a_single_network_a_spread(window, open_table, m
     path = save_model(run_to_end(config, logp_table()).model, tmp_path / "dropout.molstudio")
     tab = open_table(mixed_csv)
     assert tab.training.open_model(path)
-    with qtbot.waitSignal(tab.training.predictions_ready, timeout=20000):
+    with qtbot.waitSignal(tab.training.predictions_ready, timeout=BACKGROUND_MS):
         model_actions.predict_this_table(window)
     assert "logp_uncertainty" not in tab.frame.columns  # off by default: one network has no spread
     window.mc_dropout_action.setChecked(True)
-    with qtbot.waitSignal(tab.training.predictions_ready, timeout=20000):
+    with qtbot.waitSignal(tab.training.predictions_ready, timeout=BACKGROUND_MS):
         model_actions.predict_this_table(window)
     assert (tab.frame["logp_uncertainty"].iloc[:20] > 0).all()
     assert cell(tab.model, 0, "logp_uncertainty").startswith("± ")

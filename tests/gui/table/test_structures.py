@@ -1,6 +1,7 @@
 """Structure depictions in the table: drawn lazily for visible rows, cached, placeholders for invalid ones."""
 
 import pandas as pd
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QPixmap
 
@@ -23,7 +24,7 @@ def test_visible_rows_show_rdkit_depictions(window, open_table, compounds_csv, q
     tab = open_table(compounds_csv)
     index = structure_index(tab, 11)  # benzene
     tab.table.scrollTo(index)
-    qtbot.waitUntil(lambda: isinstance(index.data(Qt.ItemDataRole.DecorationRole), QPixmap))
+    qtbot.waitUntil(lambda: isinstance(index.data(Qt.ItemDataRole.DecorationRole), QPixmap), timeout=BACKGROUND_MS)
     pixmap = index.data(Qt.ItemDataRole.DecorationRole)
     image = pixmap.toImage()
     assert pixmap.deviceIndependentSize().toSize() == tab.model.thumb_size
@@ -53,12 +54,12 @@ def test_only_rows_on_screen_are_drawn(window, qtbot, wait_loaded, compounds_csv
     pd.concat([pd.read_csv(compounds_csv)] * 50, ignore_index=True).to_csv(many, index=False)
     (tab,) = window.open_paths([many])
     wait_loaded(tab)
-    qtbot.waitUntil(lambda: tab.depictions.pending() == 0 and tab.depictions.rendered > 0)
+    qtbot.waitUntil(lambda: tab.depictions.pending() == 0 and tab.depictions.rendered > 0, timeout=BACKGROUND_MS)
     assert tab.depictions.rendered < 40  # a screenful, not 3,150 rows
     first = tab.depictions.rendered
     tab.table.scrollToBottom()
     last = structure_index(tab, tab.model.rowCount() - 4)
-    qtbot.waitUntil(lambda: tab.depictions.pending() == 0 and tab.depictions.rendered > first)
+    qtbot.waitUntil(lambda: tab.depictions.pending() == 0 and tab.depictions.rendered > first, timeout=BACKGROUND_MS)
     assert index_drawn(last) or last.data(ERROR_ROLE)
 
 
@@ -71,7 +72,7 @@ def test_the_cache_keeps_a_bounded_number_of_pixmaps(qtbot):
     smiles = ["C" * n for n in range(1, 13)]
     for s in smiles:
         cache.pixmap(s, "smiles", QSize(80, 60))
-    qtbot.waitUntil(lambda: cache.pending() == 0)
+    qtbot.waitUntil(lambda: cache.pending() == 0, timeout=BACKGROUND_MS)
     assert len(cache) == 5
     # the newest request is drawn first (the row just scrolled to), so "C" was drawn last and stays
     assert cache.pixmap(smiles[0], "smiles", QSize(80, 60)) is not None
@@ -98,7 +99,7 @@ def test_sdf_files_show_their_molblocks_and_copy_as_smiles(window, open_table, c
     index = structure_index(tab, 2)
     assert index.data() == ""  # no molblock text in the cell: the picture is the cell
     tab.table.scrollTo(index)
-    qtbot.waitUntil(lambda: index_drawn(index))
+    qtbot.waitUntil(lambda: index_drawn(index), timeout=BACKGROUND_MS)
     tab.table.select_position(2)
     header, row = tab.table.copy_selection().splitlines()
     assert "SMILES" in header.split("\t") and "CCCCO" in row.split("\t")

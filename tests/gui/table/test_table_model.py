@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
@@ -122,12 +123,12 @@ def test_text_filter_box_filters_the_table(window, open_table, compounds_csv, qt
 def test_smarts_filter_keeps_compounds_with_the_substructure(window, open_table, compounds_csv, qtbot):
     tab = open_table(compounds_csv)
     tab.set_smarts_filter("c1ccncc1")  # pyridine ring, also inside quinoline
-    qtbot.waitUntil(lambda: tab.proxy.rowCount() < tab.model.rowCount())
+    qtbot.waitUntil(lambda: tab.proxy.rowCount() < tab.model.rowCount(), timeout=BACKGROUND_MS)
     shown = {tab.frame["smiles"].iloc[tab.proxy.position(r)] for r in range(tab.proxy.rowCount())}
     assert shown == {"c1ccncc1", "c1cnc2ccccc2c1"}
     assert tab.count_label.text() == "2 of 63 compounds"
     tab.set_smarts_filter("[N;H2]C")  # an NH2 on carbon: four amines, alanine, urea
-    qtbot.waitUntil(lambda: tab.proxy.rowCount() == 6)
+    qtbot.waitUntil(lambda: tab.proxy.rowCount() == 6, timeout=BACKGROUND_MS)
     tab.set_smarts_filter("")
     assert tab.proxy.rowCount() == 63
 

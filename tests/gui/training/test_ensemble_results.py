@@ -4,6 +4,7 @@ the test scatter, and the architecture and ensemble size in the run history."""
 import numpy as np
 import pytest
 from factories import descriptor_table, logp_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import Qt
 
 from molstudio.core.run.config import RunConfig
@@ -29,7 +30,7 @@ def model_files(tmp_path_factory):
 
 def predict(window, tab, path, qtbot):
     assert tab.training.open_model(path)
-    with qtbot.waitSignal(tab.training.predictions_ready, timeout=20000):
+    with qtbot.waitSignal(tab.training.predictions_ready, timeout=BACKGROUND_MS):
         model_actions.predict_this_table(window)
 
 
@@ -60,7 +61,7 @@ def test_uncertainty_sits_next_to_the_prediction_and_is_exported(window, open_ta
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(name) + 20, name
     out = tmp_path / "with_uncertainty.csv"
     model_actions.export_table(window, tab, out)
-    qtbot.waitUntil(lambda: out.exists() and not window.jobs.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: out.exists() and not window.jobs.busy(), timeout=BACKGROUND_MS)
     back = io.read_table(out).frame
     assert list(back.columns) == columns
     assert back["logp_uncertainty"].iloc[:60].round(5).tolist() == tab.frame["logp_uncertainty"].iloc[:60].round(5).tolist()
@@ -80,7 +81,7 @@ def view(qtbot):
     assert not widget.is_busy()
 
 
-def run(view, qtbot, timeout=60000):
+def run(view, qtbot, timeout=BACKGROUND_MS):
     runs = len(view.history.records)
     assert view.train()
     qtbot.waitUntil(lambda: not view.is_busy(), timeout=timeout)

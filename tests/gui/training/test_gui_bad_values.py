@@ -5,6 +5,7 @@ import html
 import numpy as np
 import pytest
 from factories import logp_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import Qt
 
 # a bad file, a bad value or a fault, as users meet them: `pytest -m robustness` runs these alone
@@ -56,7 +57,7 @@ def test_censored_values_and_bad_structures_are_shown_and_a_constant_target_is_r
     _quick(training)
     assert training.panel.target.set_selected(["plate"])
     assert training.train()
-    qtbot.waitUntil(lambda: not training.is_busy(), timeout=30000)
+    qtbot.waitUntil(lambda: not training.is_busy(), timeout=BACKGROUND_MS)
     assert training.banner.kind == "error" and not training.banner.isHidden()
     message = html.unescape(training.banner.text())
     assert "Every compound has the same value 5 for 'plate': there is nothing to learn." in message
@@ -65,7 +66,7 @@ def test_censored_values_and_bad_structures_are_shown_and_a_constant_target_is_r
     # the window keeps working: the censored target trains, leaving the two bad rows out
     assert training.panel.target.set_selected(["pIC50"])
     assert training.train()
-    qtbot.waitUntil(lambda: not training.is_busy(), timeout=30000)
+    qtbot.waitUntil(lambda: not training.is_busy(), timeout=BACKGROUND_MS)
     assert training.model is not None, training.banner.text()
     record = training.history.records[-1]
     assert record.epochs_run == 2

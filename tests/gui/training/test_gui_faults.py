@@ -8,6 +8,7 @@ import time
 
 import pandas as pd
 import pytest
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QMessageBox
 
@@ -42,7 +43,7 @@ def test_closing_the_window_mid_run_stops_the_worker_and_keeps_the_best_model(wi
     view = tab.training
     quick(view, epochs=100000)
     assert view.train()
-    qtbot.waitUntil(lambda: view.loss_plot.epoch_count() >= 3, timeout=30000)
+    qtbot.waitUntil(lambda: view.loss_plot.epoch_count() >= 3, timeout=BACKGROUND_MS)
     started = time.perf_counter()
     window.close()
     took = time.perf_counter() - started
@@ -73,7 +74,7 @@ def test_a_full_disk_during_export_is_shown_and_the_window_keeps_working(window,
     monkeypatch.setattr(writers.DelimitedWriter, "_write", disk_fills_up)
     input_bytes = compounds_csv.read_bytes()
     model_actions.export_table(window, tab, target)
-    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=10000)
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=BACKGROUND_MS)
     assert window.last_error.startswith(f"Could not write {target}: the disk is full.")
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert boxes and boxes[-1].windowTitle() == "Could not export" and "disk is full" in boxes[-1].text()
@@ -83,7 +84,7 @@ def test_a_full_disk_during_export_is_shown_and_the_window_keeps_working(window,
 
     monkeypatch.undo()  # space freed: the same export now works
     model_actions.export_table(window, tab, target)
-    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=10000)
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=BACKGROUND_MS)
     assert len(pd.read_csv(target)) == 63 and [p.name for p in out.iterdir()] == [target.name]
 
 
@@ -101,7 +102,7 @@ def test_a_loss_that_breaks_down_keeps_the_best_model_and_says_why(window, open_
     monkeypatch.setattr(fitting, "masked_loss", loss)
     quick(view, epochs=20)
     assert view.train()
-    qtbot.waitUntil(lambda: not view.is_busy(), timeout=30000)
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=BACKGROUND_MS)
     assert view.model is not None and view.model.info["stopped"] == "diverged"
     assert view.banner.kind == "warning" and "Training stopped at epoch 4: the training loss became not a number; " \
         f"the model from epoch {view.model.info['best_epoch']} is kept" in view.banner.text()
@@ -124,7 +125,7 @@ def test_a_failed_run_keeps_its_best_model_so_far_as_the_current_model(window, o
     monkeypatch.setattr(fitting, "masked_loss", loss)
     quick(view, epochs=20)
     assert view.train()
-    qtbot.waitUntil(lambda: not view.is_busy(), timeout=30000)
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=BACKGROUND_MS)
     assert view.banner.kind == "error" and "something nobody expected" in view.banner.text()
     assert "is kept as the current model: save it with Model ▸ Save Model…" in view.banner.text()
     assert view.model is not None and view.predict_button.isEnabled()
@@ -146,7 +147,7 @@ def test_out_of_memory_is_retried_with_a_smaller_batch_and_said(window, open_tab
     monkeypatch.setattr(VectorInputs, "batch", batch)
     quick(view, epochs=3)
     assert view.train()
-    qtbot.waitUntil(lambda: not view.is_busy(), timeout=30000)
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=BACKGROUND_MS)
     assert view.model is not None and view.loss_plot.epoch_count() == 3
     assert "ran out of memory; retrying with batch size 8." in view.banner.text()
     info = json.loads(next(autosave_folder().glob("*.json")).read_text())

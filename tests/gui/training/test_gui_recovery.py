@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 from factories import logp_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import Qt
 
 from molstudio.core.run.config import RunConfig
@@ -57,7 +58,7 @@ def test_a_crashed_run_is_offered_and_recover_makes_it_the_current_model(qtbot, 
     assert text.endswith(f"; the best model so far (epoch {info['best_epoch']}) was saved.")
     qtbot.mouseClick(win.recovery.recover_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.current_tab() is not None and win.current_tab().training.model is not None,
-                    timeout=20000)
+                    timeout=BACKGROUND_MS)
     tab = win.current_tab()
     assert tab.source == compounds_csv.resolve() and not win.recovery.isVisible()
     assert tab.pages.currentWidget() is tab.training
@@ -65,7 +66,7 @@ def test_a_crashed_run_is_offered_and_recover_makes_it_the_current_model(qtbot, 
     assert np.allclose(model.predict_frame(logp_table())["logp_predicted"], saved)
     # usable as any model: predict on the table, save it; saving ends the autosave
     assert tab.training.predict_table()
-    qtbot.waitUntil(lambda: "logp_predicted" in tab.frame.columns, timeout=20000)
+    qtbot.waitUntil(lambda: "logp_predicted" in tab.frame.columns, timeout=BACKGROUND_MS)
     assert tab.training.save_model(tmp_path / "kept.molstudio")
     assert find_autosaves(autosave_folder()) == [] and bundle.load_model(tmp_path / "kept.molstudio")
     win.close()
@@ -118,7 +119,7 @@ def test_recovering_with_the_table_gone_asks_for_a_table_first(qtbot, tmp_path, 
     assert "moved_away.csv is no longer at" in win.last_error and "Open a compound table" in win.last_error
     assert win.recovery.isVisible()
     (tab,) = win.open_paths([compounds_csv])
-    qtbot.waitUntil(lambda: tab.is_loaded, timeout=20000)
+    qtbot.waitUntil(lambda: tab.is_loaded, timeout=BACKGROUND_MS)
     win.recovery.recover_button.click()
     assert tab.training.model is not None and tab.training.model.targets == ["logp"]
     assert not win.recovery.isVisible()
@@ -128,7 +129,7 @@ def test_recovering_with_the_table_gone_asks_for_a_table_first(qtbot, tmp_path, 
 def test_closing_mid_run_then_starting_again_offers_the_run(qtbot, compounds_csv):
     win = open_window(qtbot)
     (tab,) = win.open_paths([compounds_csv])
-    qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=BACKGROUND_MS)
     view = tab.training
     view.panel.set_architecture("mlp")
     view.panel.features.set_specs(["morgan_count"])
@@ -136,13 +137,13 @@ def test_closing_mid_run_then_starting_again_offers_the_run(qtbot, compounds_csv
     view.panel.training.set_values({"epochs": 100000, "patience": 0, "batch_size": 16, "device": "cpu",
                                     "ensemble": 1})
     assert view.train()
-    qtbot.waitUntil(lambda: view.loss_plot.epoch_count() >= 2, timeout=30000)
+    qtbot.waitUntil(lambda: view.loss_plot.epoch_count() >= 2, timeout=BACKGROUND_MS)
     win.close()
     again = open_window(qtbot)
     assert again.recovery.text().startswith("A training run of mlp on compounds.csv (logp) was interrupted on ")
     again.recovery.recover_button.click()
     qtbot.waitUntil(lambda: again.current_tab() is not None and again.current_tab().training.model is not None,
-                    timeout=20000)
+                    timeout=BACKGROUND_MS)
     assert again.current_tab().training.model.info["stopped"] == "cancelled"
     again.close()  # closed normally after recovering: a clean end
     assert find_autosaves(autosave_folder()) == []
@@ -152,13 +153,13 @@ def test_closing_mid_run_then_starting_again_offers_the_run(qtbot, compounds_csv
 def test_a_clean_end_leaves_no_autosave(qtbot, compounds_csv, tmp_path, end):
     win = open_window(qtbot)
     (tab,) = win.open_paths([compounds_csv])
-    qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=BACKGROUND_MS)
     view = tab.training
     view.panel.set_architecture("mlp")
     view.panel.features.set_specs(["morgan_count"])
     view.panel.training.set_values({"epochs": 3, "patience": 0, "batch_size": 16, "device": "cpu", "ensemble": 1})
     assert view.train()
-    qtbot.waitUntil(lambda: not view.is_busy(), timeout=30000)
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=BACKGROUND_MS)
     (during,) = find_autosaves(autosave_folder())  # the finished model is on disk until it is saved
     assert during.info["state"] == "completed" and len(list(autosave_folder().glob("*.lock"))) == 1
     assert "Save it with Model ▸ Save Model… to keep it." in win.statusBar().currentMessage()
@@ -175,14 +176,14 @@ def test_a_clean_end_leaves_no_autosave(qtbot, compounds_csv, tmp_path, end):
 def test_a_new_run_replaces_the_previous_runs_autosave(qtbot, compounds_csv):
     win = open_window(qtbot)
     (tab,) = win.open_paths([compounds_csv])
-    qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: tab.is_loaded and not tab.jobs.busy(), timeout=BACKGROUND_MS)
     view = tab.training
     view.panel.set_architecture("mlp")
     view.panel.features.set_specs(["morgan_count"])
     view.panel.training.set_values({"epochs": 2, "patience": 0, "batch_size": 16, "device": "cpu", "ensemble": 1})
     for _ in range(2):
         assert view.train()
-        qtbot.waitUntil(lambda: not view.is_busy(), timeout=30000)
+        qtbot.waitUntil(lambda: not view.is_busy(), timeout=BACKGROUND_MS)
     assert len(find_autosaves(autosave_folder())) == 1
     win.close()
     assert list(autosave_folder().iterdir()) == []  # closing the window ended the second run cleanly

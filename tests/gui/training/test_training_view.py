@@ -9,6 +9,7 @@ import time
 import pandas as pd
 import pytest
 from factories import descriptor_table, logp_table, nitrogen_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import Qt, QTimer
 
 import molstudio.gui.qt_compat  # noqa: F401
@@ -43,7 +44,7 @@ def quick(view, epochs=6, hidden=(16, 16), **training):
                                     "device": "cpu", "ensemble": 1, **training})
 
 
-def run(view, qtbot, timeout=30000):
+def run(view, qtbot, timeout=BACKGROUND_MS):
     assert view.train()
     qtbot.waitUntil(lambda: not view.is_busy(), timeout=timeout)
 
@@ -81,7 +82,8 @@ def test_validation_scatter_is_live_and_stop_keeps_the_best_model(view, qtbot):
     timer = QTimer(interval=20)
     timer.timeout.connect(tick)
     assert view.train()
-    qtbot.waitUntil(lambda: view.results.scatter.count() > 0 and view.loss_plot.epoch_count() >= 5, timeout=20000)
+    qtbot.waitUntil(lambda: view.results.scatter.count() > 0 and view.loss_plot.epoch_count() >= 5,
+                    timeout=BACKGROUND_MS)
     assert view.results.scatter.count() == 12  # the validation compounds
     assert view.results.scatter.title.text().startswith("Validation set")
     assert view.is_training() and "Epoch" in view.progress.format() and "left" in view.progress.format()
@@ -90,7 +92,7 @@ def test_validation_scatter_is_live_and_stop_keeps_the_best_model(view, qtbot):
     qtbot.wait(400)  # epochs keep coming while the event loop runs
     started = time.perf_counter()
     view.stop()
-    qtbot.waitUntil(lambda: not view.is_busy(), timeout=5000)
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=BACKGROUND_MS)
     took = time.perf_counter() - started
     timer.stop()
     assert took < 1.0, f"Stop took {took:.2f} s"
@@ -149,13 +151,13 @@ def test_save_model_then_open_it_and_predict_with_the_tables_index(view, qtbot, 
     assert other.model is not None and other.model.targets == ["y"]
     assert other.metrics.value("rmse", "test") == test_rmse
     assert other.panel.config().hparams["hidden_sizes"] == [16, 16]
-    with qtbot.waitSignal(other.predictions_ready, timeout=20000) as got:
+    with qtbot.waitSignal(other.predictions_ready, timeout=BACKGROUND_MS) as got:
         assert other.predict_table()
     predictions = got.args[0]
     assert predictions.index.equals(frame.index)
     assert list(predictions.columns) == ["y_predicted", "y_lower", "y_upper", "not_predicted_because"]  # no structures: no domain
     assert predictions["y_predicted"].notna().all()
-    qtbot.waitUntil(lambda: not other.is_busy())
+    qtbot.waitUntil(lambda: not other.is_busy(), timeout=BACKGROUND_MS)
     other.shutdown()
 
 

@@ -4,6 +4,7 @@ either way the window stays usable and nothing is left running."""
 
 import pytest
 from bad_files import CORPUS
+from gui_fixtures import BACKGROUND_MS
 
 # a bad file, a bad value or a fault, as users meet them: `pytest -m robustness` runs these alone
 pytestmark = pytest.mark.robustness
@@ -29,7 +30,7 @@ def test_a_bad_file_in_the_window(window, qtbot, wait_loaded, compounds_csv, tmp
             assert tab.roles_panel.warnings.isVisible() or tab.roles_panel.problems.count()
         assert window.last_error == ""
     else:
-        qtbot.waitUntil(lambda: window.last_error != "", timeout=20000)
+        qtbot.waitUntil(lambda: window.last_error != "", timeout=BACKGROUND_MS)
         assert bad.expect in window.last_error
         assert not any(sign in window.last_error for sign in CRASH_SIGNS)
         qtbot.waitUntil(lambda: window.tabs.count() == 0)
@@ -45,7 +46,7 @@ def test_several_bad_files_dropped_at_once_leave_the_good_one_open(window, qtbot
     refused = [bad for bad in (make(tmp_path) for make in CORPUS) if not bad.loads][:4]
     tabs = window.open_paths([b.path for b in refused] + [compounds_csv])
     wait_loaded(tabs[-1])
-    qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=20000)
+    qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=BACKGROUND_MS)
     assert window.tabs.widget(0) is tabs[-1]
     assert window.last_error  # the last refusal is what the window says
     assert any(b.expect in window.last_error for b in refused)

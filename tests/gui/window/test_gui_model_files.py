@@ -6,6 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 from factories import logp_table, rewrite_model_file
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
@@ -79,6 +80,6 @@ def test_open_model_refuses_hostile_files_and_keeps_working(window, open_table, 
         assert tab.training.model is good  # the model that was open stays open
     assert not (tmp_path / "unpickled.txt").exists()
 
-    with qtbot.waitSignal(tab.training.predictions_ready, timeout=20000) as got:
+    with qtbot.waitSignal(tab.training.predictions_ready, timeout=BACKGROUND_MS) as got:
         _action(window, "Predict on This Table").trigger()
     assert got.args[0]["logp_predicted"].notna().sum() == 60  # the 60 valid rows; the three broken ones flagged

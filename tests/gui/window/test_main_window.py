@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
@@ -63,7 +64,7 @@ def test_a_file_that_cannot_be_read_gives_a_message_and_no_tab(window, qtbot, tm
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     window.open_paths([empty])
-    qtbot.waitUntil(lambda: window.tabs.count() == 0 and window.last_error != "")
+    qtbot.waitUntil(lambda: window.tabs.count() == 0 and window.last_error != "", timeout=BACKGROUND_MS)
     assert "empty" in window.last_error
     assert window.stack.currentWidget() is window.start_view
 
@@ -105,7 +106,7 @@ def test_window_geometry_is_restored(qtbot, window):
     assert (again.width(), again.height()) == (700, 500)
 
 
-def test_splitter_positions_are_restored(qtbot, window, open_table, compounds_csv):
+def test_splitter_positions_are_restored(qtbot, window, open_table, wait_loaded, compounds_csv):
     tab = open_table(compounds_csv)
     total = sum(tab.table_split.sizes())
     tab.table_split.setSizes([total // 2, total - total // 2])  # a wide column-roles panel
@@ -114,7 +115,7 @@ def test_splitter_positions_are_restored(qtbot, window, open_table, compounds_cs
     qtbot.addWidget(again)
     again.show()
     (tab2,) = again.open_paths([compounds_csv])
-    qtbot.waitUntil(lambda: tab2.is_loaded and not tab2.jobs.busy())
+    wait_loaded(tab2)
     roles, table = tab2.table_split.sizes()
     assert roles / (roles + table) > 0.4  # the default gives it a quarter
     again.close()
@@ -128,7 +129,7 @@ def test_closing_the_window_while_work_runs_stops_it(qtbot, tmp_path, compounds_
     qtbot.addWidget(win)
     win.show()
     (tab,) = win.open_paths([big])
-    qtbot.waitUntil(lambda: tab.jobs.is_running("check"), timeout=20000)
+    qtbot.waitUntil(lambda: tab.jobs.is_running("check"), timeout=BACKGROUND_MS)
     win.close()  # the leak check of conftest fails the test if a thread outlives this
     assert not tab.jobs.busy()
 
@@ -163,8 +164,14 @@ def test_molstudio_file_opens_the_window_with_the_table(qapp, compounds_csv):
             QTimer.singleShot(50, look)
 
     QTimer.singleShot(0, look)
-    QTimer.singleShot(30000, lambda: [w.close() for w in QApplication.topLevelWidgets()])  # never hang
-    assert app.main([str(compounds_csv)]) == 0
+    # never hang; stopped afterwards, or it would close the windows of a test running by then
+    give_up = QTimer(singleShot=True, interval=BACKGROUND_MS)
+    give_up.timeout.connect(lambda: [w.close() for w in QApplication.topLevelWidgets()])
+    give_up.start()
+    try:
+        assert app.main([str(compounds_csv)]) == 0
+    finally:
+        give_up.stop()
     assert seen == {"rows": 63, "title": "compounds.csv — MolStudio"}
 
 

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 from factories import logp_table
+from gui_fixtures import BACKGROUND_MS
 
 from molstudio.core.run.config import RunConfig
 from molstudio.core.tables import reading as io
@@ -27,7 +28,7 @@ def predicted(window, open_table, compounds_csv, model_file, qtbot):
     """compounds.csv open with a model's predictions added (the tab is window.current_tab())."""
     tab = open_table(compounds_csv)
     assert tab.training.open_model(model_file)
-    with qtbot.waitSignal(tab.training.predictions_ready, timeout=20000):
+    with qtbot.waitSignal(tab.training.predictions_ready, timeout=BACKGROUND_MS):
         model_actions.predict_this_table(window)
     # no reference to the tab is returned: pytest would hold it, and with it the plots, past the leak check
 
@@ -48,7 +49,7 @@ def test_export_keeps_every_row_and_column(window, predicted, qtbot, tmp_path, c
     tab = window.current_tab()
     out = tmp_path / name
     model_actions.export_table(window, tab, out)
-    qtbot.waitUntil(lambda: out.exists() and not window.jobs.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: out.exists() and not window.jobs.busy(), timeout=BACKGROUND_MS)
     back = io.read_table(out).frame
     assert len(back) == 63
     assert set(["compound_id", "logp"] + PREDICTED) <= set(back.columns)
@@ -61,14 +62,14 @@ def test_export_keeps_every_row_and_column(window, predicted, qtbot, tmp_path, c
 def test_export_never_overwrites_the_input(window, predicted, qtbot, compounds_csv):
     before = compounds_csv.read_bytes()
     model_actions.export_table(window, window.current_tab(), compounds_csv)
-    qtbot.waitUntil(lambda: window.last_error != "", timeout=10000)
+    qtbot.waitUntil(lambda: window.last_error != "", timeout=BACKGROUND_MS)
     assert compounds_csv.read_bytes() == before
 
 
 def test_predict_file_streams_a_file_in_the_background(window, predicted, qtbot, tmp_path, compounds_csv):
     out = tmp_path / "screened.csv"
     model_actions.predict_file(window, window.current_tab().training.model, compounds_csv, out)
-    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=BACKGROUND_MS)
     assert window.last_error == ""
     back = io.read_table(out).frame
     assert len(back) == 63 and list(back.columns) == ["compound_id", "smiles", "logp"] + PREDICTED

@@ -2,6 +2,7 @@
 
 import pytest
 from factories import logp_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from molstudio.core.run.config import RunConfig, load_config
@@ -82,7 +83,7 @@ def test_export_table_takes_the_chosen_format(window, open_table, compounds_csv,
     open_table(compounds_csv)
     answer(tmp_path / name, chosen)
     model_actions.export_dialog(window)
-    qtbot.waitUntil(lambda: (tmp_path / expected).exists() and not window.jobs.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: (tmp_path / expected).exists() and not window.jobs.busy(), timeout=BACKGROUND_MS)
     assert window.last_error == ""
     assert len(io.read_table(tmp_path / expected).frame) >= 60
     assert f"rows exported to {tmp_path / expected}" in window.statusBar().currentMessage()

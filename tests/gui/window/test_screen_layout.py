@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from factories import descriptor_table, nitrogen_table
+from gui_fixtures import BACKGROUND_MS
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor
 
@@ -169,7 +170,7 @@ def test_a_run_shows_hints_first_then_figures_and_the_history_shows_them_in_view
     assert scatter.text.isVisible() and "Train" in scatter.text.toPlainText()
     quick(view, ensemble=2)
     assert view.train()
-    qtbot.waitUntil(lambda: not view.is_busy(), timeout=60000)
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=BACKGROUND_MS)
     assert view.loss_plot.epoch_count() == 8 and np.isnan(view.loss_plot.train_curve.getData()[0]).sum() == 1
     assert "RMSE" in scatter.text.toPlainText() and "Train" not in scatter.text.toPlainText()
     assert view.progress.format().startswith("Finished after 4 epochs · best epoch")
@@ -191,7 +192,7 @@ def test_classification_run_shows_readable_class_names(view, qtbot):
     quick(view)
     view.panel.split.set_values("random", (0.6, 0.2, 0.2), 0, "")
     assert view.train()
-    qtbot.waitUntil(lambda: not view.is_busy(), timeout=60000)
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=BACKGROUND_MS)
     assert sorted(view.model.classes[0]) == ["nitrogen", "no nitrogen"]
     headers = [view.results.confusion.table.horizontalHeaderItem(j).text() for j in range(2)]
     assert headers == [f"Predicted\n{label}" for label in view.model.classes[0]]
