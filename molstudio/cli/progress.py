@@ -36,6 +36,14 @@ class ProgressBar:
             print(line, file=sys.stderr)
             self._last_line = time.monotonic()
 
+    def note(self, text: str) -> None:
+        """A line of its own above the bar (nothing when quiet)."""
+        if self.quiet:
+            return
+        if self.tty:
+            sys.stderr.write("\r" + " " * 120 + "\r")
+        print(text, file=sys.stderr)
+
     def close(self) -> None:
         if not self.quiet and self.tty:
             sys.stderr.write("\n")

@@ -13,7 +13,7 @@ from molstudio.cli.printing import plain, print_metrics
 from molstudio.cli.progress import ProgressBar, follow
 from molstudio.core.atomic import atomic_write_bytes
 from molstudio.core.trained import save_model
-from molstudio.core.training import EpochReport, FinishedReport, train
+from molstudio.core.training import EpochReport, EstimateReport, FinishedReport, train
 
 
 def add_parser(sub: Any) -> None:
@@ -34,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(args.quiet)
 
     def epoch(report: Any) -> None:
-        if isinstance(report, EpochReport):
+        if isinstance(report, EstimateReport):
+            bar.note(f"Estimated time: {report.text()}")
+        elif isinstance(report, EpochReport):
             val = f"  val {report.val_loss:.4f}" if report.val_loss is not None else ""
             member = f"network {report.member + 1}/{report.members}  " if report.members > 1 else ""
             bar.show(report.epoch, report.epochs,
@@ -48,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         atomic_write_bytes(Path(args.report), json.dumps(final.summary(), indent=2, default=plain).encode())
     print_metrics(final.metrics, final.model.task)
+    estimated = f" (estimated {final.estimated_seconds:.1f} s)" if final.estimated_seconds is not None else ""
     print(f"epochs: {final.epochs_run} (best {final.best_epoch}, {final.stopped}); "
-          f"featurize {final.seconds['featurize']:.1f} s, train {final.seconds['train']:.1f} s")
+          f"featurize {final.seconds['featurize']:.1f} s, train {final.seconds['train']:.1f} s, "
+          f"total {final.seconds['total']:.1f} s{estimated}")
     print(f"model written to {args.out}")
     return 0

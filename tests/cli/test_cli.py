@@ -126,7 +126,7 @@ def test_without_model_and_features_the_recommended_configuration_is_trained(tmp
                      "--out", str(out)])
     assert code == 0
     manifest = read_manifest(out)
-    rec = recommended(True)
+    rec = recommended(True, 40, "regression")
     assert manifest["architecture"] == rec["model"]
     assert [f["name"] for f in manifest["features"]] == rec["features"]
     assert manifest["members"] == 2  # --set still overrides the recommended ensemble size
@@ -149,3 +149,20 @@ def test_threads_option_limits_torch_threads_and_rejects_nonsense(tmp_path, caps
         cli_main(["train", str(data), "--threads", "0", "--out", str(tmp_path / "n.molstudio")])
     assert stop.value.code == 2
     assert "expected a whole number of at least 1, got '0'" in capsys.readouterr().err
+
+
+def test_train_says_how_long_it_will_take_and_reports_the_estimate(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    descriptor_table(60).to_csv(data, index=False)
+    report = tmp_path / "report.json"
+    code = cli_main(["train", str(data), "--target", "y", "--model", "mlp", "--set", "hidden_sizes=8",
+                     "--set", "epochs=3", "--out", str(tmp_path / "m.molstudio"), "--report", str(report)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert re.search(r"Estimated time: .+ \(1 network × 3 epochs\)", err)
+    assert err.index("Estimated time") < err.index("epoch 3/3")  # before the epochs
+    figures = json.loads(report.read_text())
+    assert figures["estimated_seconds"] > 0 and figures["seconds"]["total"] > 0
+    code = cli_main(["train", str(data), "--target", "y", "--model", "mlp", "--set", "epochs=1", "--quiet",
+                     "--out", str(tmp_path / "m.molstudio")])
+    assert code == 0 and "Estimated time" not in capsys.readouterr().err  # --quiet: no notes

@@ -74,7 +74,8 @@ class GNN(nn.Module):
 class GraphNetwork(Architecture):
     description = "Graph neural network (GINE or GATv2 convolutions, PyTorch Geometric) on the molecular graph."
     input_kind = "graph"
-    training_defaults = {"epochs": 30, "lr": 1e-3, "batch_size": 32}
+    # a patience below the epochs, or early stopping could never end a run
+    training_defaults = {"epochs": 30, "lr": 1e-3, "batch_size": 32, "patience": 10}
     schema = Schema(
         [
             Param("conv", "choice", "gine", choices=CONVS,

@@ -7,6 +7,7 @@ from molstudio.core.run.config import (
     SplitConfig,
     load_config,
     save_config,
+    setting_conflicts,
 )
 from molstudio.core.run.metrics import (
     PRIMARY_METRIC,
@@ -42,4 +43,5 @@ __all__ = [
     "regression_metrics",
     "resolve_config",
     "save_config",
+    "setting_conflicts",
 ]

@@ -19,9 +19,9 @@ from molstudio.core.architectures import MODELS
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurize.featurizers import split_top_level
 from molstudio.core.run.config import TRAINING_SCHEMA, RunConfig, load_config, training_defaults
-from molstudio.core.run.recommend import apply_recommended, recommended
+from molstudio.core.run.recommend import TRAINING_KEYS, apply_recommended, quick, recommended
 from molstudio.core.run.splits import parse_sizes
-from molstudio.core.tables.columns import detect_roles
+from molstudio.core.tables.columns import detect_roles, task_type
 
 
 def input_kind(model: str) -> str:
@@ -57,17 +57,27 @@ def switch_architecture(config: RunConfig, model: str) -> None:
     config.hparams = {k: v for k, v in config.hparams.items() if schema.get(k)}
 
 
-def recommended_start(has_structures: bool) -> tuple[str, list[str], dict[str, Any]]:
-    """The recommended architecture, features and training settings for a table.
+def recommended_start(has_structures: bool, compounds: int = 0, quick_choice: bool = False,
+                      task: str = "") -> tuple[str, list[str], dict[str, Any]]:
+    """The recommended (or the quick) architecture, features and training settings for a
+    table of ``compounds`` rows and ``task`` (see :func:`~molstudio.core.run.recommend.recommended`).
 
-    The training settings cover every key either recommendation names, each at the
-    recommendation's value or the architecture's own start, so that switching between a
-    table with and one without structures leaves no setting of the other behind.
+    The training settings cover every key any choice of the policy names
+    (:data:`~molstudio.core.run.recommend.TRAINING_KEYS`), each at this choice's value or the
+    architecture's own start, so that switching between choices leaves no setting of
+    another behind.
     """
-    rec = recommended(has_structures)
-    keys = set(recommended(True)["training"]) | set(recommended(False)["training"])
+    rec = (quick if quick_choice else recommended)(has_structures, compounds, task)
+    keys = set(TRAINING_KEYS)
     start = training_start(rec["model"])
     return rec["model"], list(rec["features"]), {k: rec["training"].get(k, start[k]) for k in keys}
+
+
+def guess_task(frame: Any, targets: list[str]) -> str:
+    """"classification" or "regression" as the targets' values look; "" when it cannot be told
+    (no target, a target not in the table, or targets of both kinds)."""
+    kinds = {task_type(frame[t]) for t in targets if t in frame.columns}
+    return kinds.pop() if len(kinds) == 1 and len(targets) == sum(t in frame.columns for t in targets) else ""
 
 
 def parse_feature_list(text: str) -> list[str]:
@@ -113,8 +123,11 @@ def config_from_choices(choices: RunChoices, frame: Any) -> RunConfig:
     """The run configuration of ``choices`` for the table ``frame`` (not yet resolved)."""
     config = load_config(choices.config_file) if choices.config_file else RunConfig()
     if choices.uses_recommendation:
-        has_structures = bool(choices.structure_column or detect_roles(frame).structure)
-        config = apply_recommended(config, has_structures)
+        roles = detect_roles(frame)
+        has_structures = bool(choices.structure_column or roles.structure)
+        targets = [t for item in choices.targets for t in item.split(",") if t] or config.targets or roles.targets
+        config = apply_recommended(config, has_structures, len(frame),
+                                   task=choices.task or guess_task(frame, targets))
     if choices.model:
         switch_architecture(config, choices.model)
     if choices.structure_column:

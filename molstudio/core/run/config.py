@@ -142,6 +142,24 @@ class RunConfig:
         return config
 
 
+def setting_conflicts(training: dict[str, Any]) -> list[str]:
+    """Training settings (resolved) that switch each other off, in words; empty when none do.
+
+    Early stopping needs ``patience`` epochs without improvement, so a patience of the
+    epoch count or more never stops a run; the plateau schedule halves the learning rate
+    after a third of the patience without improvement, which must come before the run ends.
+    """
+    epochs, patience = int(training["epochs"]), int(training["patience"])
+    out = []
+    if 0 < epochs <= patience:
+        out.append(f"Early-stopping patience ({patience}) is not below the number of epochs ({epochs}): early "
+                   "stopping can never end this run. Lower the patience, or set it to 0 to train every epoch.")
+    if training["lr_schedule"] == "plateau" and max(2, patience // 3) >= epochs:
+        out.append(f"The plateau schedule waits {max(2, patience // 3)} epochs before lowering the learning rate, "
+                   f"not fewer than the {epochs} epochs of the run: it never acts.")
+    return out
+
+
 def training_defaults(model: str) -> dict[str, Any]:
     """The training settings an architecture starts from (TRAINING_SCHEMA's defaults otherwise)."""
     return dict(MODELS.get(model).training_defaults)

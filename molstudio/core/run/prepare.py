@@ -27,7 +27,7 @@ from molstudio.core.cancel import check
 from molstudio.core.errors import MolStudioError
 from molstudio.core.featurize.featurizers import parse_feature_specs
 from molstudio.core.run.choices import require_structures
-from molstudio.core.run.config import RunConfig
+from molstudio.core.run.config import RunConfig, setting_conflicts
 from molstudio.core.tables import columns, qualified
 
 MIN_ROWS = 2  # compounds with a value needed to train, and in the training set
@@ -298,6 +298,7 @@ def prepare_data(config: RunConfig, frame: pd.DataFrame, cancel: threading.Event
     warnings += _mixture_warnings(frame, config, mols, usable, kind)
     warnings += _duplicate_warnings(keys, usable, y, config.targets, config.task, classes)
     warnings += _censored_warnings(frame, config.targets, usable)
+    warnings += setting_conflicts(config.resolved_training())
     return PreparedData(
         warnings=warnings,
         config=config,

@@ -177,7 +177,7 @@ def learning_curve(
         final = None
         t0 = time.perf_counter()
         sub, rows = subset_table(frame, subset, split.val, split.test, run_cfg)
-        for report in train(run_cfg, sub, cancel, autosave=None):
+        for report in train(run_cfg, sub, cancel, autosave=None, estimate=False):
             if isinstance(report, EpochReport):
                 yield StageReport(f"{text}, epoch {report.epoch}/{report.epochs}", k, len(runs))
             elif isinstance(report, FinishedReport):

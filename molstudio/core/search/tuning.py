@@ -300,7 +300,7 @@ def _run_fold(config: RunConfig, frame: pd.DataFrame, trial: Any, settings: dict
     trial_config.hparams = {**trial_config.hparams, **settings["model"]}
     trial_config.training = {**trial_config.training, **settings["training"], "ensemble": 1}
     last_value, n_epochs = None, 0
-    runner = train(trial_config, frame, cancel, autosave=None)
+    runner = train(trial_config, frame, cancel, autosave=None, estimate=False)
     try:
         for report in runner:
             if isinstance(report, EpochReport):

@@ -93,6 +93,7 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
         "info": model.info,
         **({"domain": model.domain.manifest()} if model.domain is not None else {}),
         **({"uncertainty": model.calibration.manifest()} if model.calibration is not None else {}),
+        **({"class_share": [float(v) for v in model.class_share]} if model.class_share is not None else {}),
         "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in tensors.items()},
     }
     weights = st_save(tensors)
@@ -167,6 +168,7 @@ def _open(path: Path) -> tuple[dict[str, Any], TrainedModel]:
               "versions": manifest.get("versions", {})},
         domain=Domain.from_manifest(manifest["domain"], tensors[DOMAIN_TENSOR]) if "domain" in manifest else None,
         calibration=Calibration.from_manifest(manifest["uncertainty"]) if "uncertainty" in manifest else None,
+        class_share=np.asarray(manifest["class_share"], np.float32) if "class_share" in manifest else None,
     )
     return manifest, model
 

@@ -147,7 +147,8 @@ _UNCERTAINTY = Record({
     "coverage": Number(), "offset": Maybe(Number()), "validation_compounds": Integer(1, 2**53),
     "methods": MapOf(
         Record({"k": _PER_TARGET, "floor": _PER_TARGET, "samples": Integer(0, 1000),
-                "validation_coverage": ListOf(Number(), 0, MAX_TARGETS)}),
+                "validation_coverage": ListOf(Number(), 0, MAX_TARGETS), "mix": _PER_TARGET, "typical": _PER_TARGET},
+               optional=("mix", "typical")),
         Text(choices=uncertainty.METHODS), len(uncertainty.METHODS)),
 })
 
@@ -197,12 +198,13 @@ MANIFEST = Record(
         ),
         "domain": _DOMAIN,
         "uncertainty": _UNCERTAINTY,
+        "class_share": ListOf(Number(), 1, MAX_TARGETS),
         "tensors": MapOf(
             Record({"shape": ListOf(Integer(0, 2**31 - 1), 0, 8), "dtype": Text(choices=DTYPES)}),
             Text(240), MAX_TENSORS,
         ),
     },
-    optional=("created", "versions", "classes", "metrics", "info", "domain", "uncertainty"),
+    optional=("created", "versions", "classes", "metrics", "info", "domain", "uncertainty", "class_share"),
 )
 
 
@@ -260,6 +262,7 @@ def _agree(m: Context) -> None:
                       f"but the manifest's 'inputs.{FEATURE_COUNT[kind]}' says {declared}")
     _agree_domain(m)
     _agree_uncertainty(m)
+    _agree_class_share(m)
     _agree_tensors(m)
 
 
@@ -286,6 +289,18 @@ def _agree_domain(m: Context) -> None:
                       f"fingerprints of {domain['compounds']} compounds are uint8 of shape {want}")
 
 
+def _agree_class_share(m: Context) -> None:
+    share = m.get("class_share")
+    if share is None:
+        return
+    if m["task"] != "classification":
+        raise Invalid("the manifest holds class shares for a regression model")
+    if len(share) != len(m["targets"]):
+        raise Invalid(f"the manifest's 'class_share' has {len(share)} values for {len(m['targets'])} target(s)")
+    if not all(0.0 <= v <= 1.0 for v in share):
+        raise bad("class_share", share, "not a list of fractions between 0 and 1")
+
+
 def _agree_uncertainty(m: Context) -> None:
     cal = m.get("uncertainty")
     if cal is None:
@@ -305,9 +320,11 @@ def _agree_uncertainty(m: Context) -> None:
         if name not in allowed:
             raise Invalid(f"the manifest's 'uncertainty.methods' names '{name}', which a model of "
                           f"{m['members']} network(s) cannot use")
-        for key in ("k", "floor"):
-            if len(fit[key]) != n or any(v < 0 for v in fit[key]):
+        for key in ("k", "floor", "mix", "typical"):
+            if key in fit and (len(fit[key]) != n or any(v < 0 for v in fit[key])):
                 raise Invalid(f"the manifest's 'uncertainty.methods.{name}.{key}' needs {n} value(s), none below 0")
+        if any(v > 1 for v in fit.get("mix", [])):
+            raise bad(f"uncertainty.methods.{name}.mix", fit["mix"], "not a list of weights between 0 and 1")
 
 
 def _agree_tensors(m: Context) -> None:

@@ -32,6 +32,7 @@ from molstudio.core.run.config import RunConfig
 from molstudio.core.tables import columns
 from molstudio.core.uncertainty.domain import Domain
 from molstudio.core.uncertainty.intervals import MC_SAMPLES, Calibration
+from molstudio.core.uncertainty.probabilities import temper
 
 ERROR_COLUMN = "not_predicted_because"
 SIMILARITY_COLUMN = "nearest_training_similarity"
@@ -92,6 +93,9 @@ class TrainedModel:
     info: dict[str, Any] = field(default_factory=dict)
     domain: Domain | None = None
     calibration: Calibration | None = None
+    #: classification: each target's share of its second class among the training compounds,
+    #: toward which out-of-domain probabilities are pulled (molstudio.core.uncertainty.probabilities)
+    class_share: np.ndarray | None = None
 
     @property
     def targets(self) -> list[str]:
@@ -260,6 +264,9 @@ class TrainedModel:
             pred[idx], spread[idx] = self.predict_encoded(encoded, MC_SAMPLES if mc_dropout else 0)
             if self.domain is not None:
                 similarity[idx] = self.domain.similarity([mols[i] for i in idx], self.device)
+                if self.task == "classification" and self.class_share is not None:
+                    pred[idx], spread[idx] = temper(pred[idx], spread[idx], similarity[idx], self.domain.threshold,
+                                                    self.class_share)
             if method is not None:
                 assert self.calibration is not None  # interval_method names a method only when there is a calibration
                 lower[idx], upper[idx] = self.calibration.interval(

@@ -1,6 +1,6 @@
 """Training: :func:`train` (the one loop for the CLI, the GUI and scripts) and what it
-yields, the epoch loop of one network, the autosaved best model so far, and the domain and
-interval calibration a model receives at the end of its run."""
+yields, the estimate of a run's time, the epoch loop of one network, the autosaved best
+model so far, and the domain and interval calibration a model receives at the end of its run."""
 
 from molstudio.core.training.autosave import (
     Autosave,
@@ -10,12 +10,13 @@ from molstudio.core.training.autosave import (
     remove_autosave,
 )
 from molstudio.core.training.loop import run_to_end, train
-from molstudio.core.training.reports import EpochReport, FinishedReport, StageReport
+from molstudio.core.training.reports import EpochReport, EstimateReport, FinishedReport, StageReport
 
 __all__ = [
     "Autosave",
     "Autosaver",
     "EpochReport",
+    "EstimateReport",
     "FinishedReport",
     "StageReport",
     "find_autosaves",

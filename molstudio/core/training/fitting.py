@@ -82,7 +82,23 @@ def task_metrics(task: str, y: np.ndarray, pred: np.ndarray, names: list[str]) -
     return metric_fns.regression_metrics(np.nan_to_num(y), pred, mask=mask, names=names)
 
 
-def _optimizer(params, t: dict) -> torch.optim.Optimizer:
+def train_step(network: nn.Module, data: FitData, idx: torch.Tensor, opt: torch.optim.Optimizer,
+               parameters: list[nn.Parameter], clip: float) -> torch.Tensor:
+    """One gradient step on rows ``idx`` (positions on the device), ``parameters`` clipped to
+    norm ``clip`` (0: not clipped); the batch's loss, on the device."""
+    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=data.amp):
+        out = network(data.inputs.batch(data.stored, idx, None))
+    loss = masked_loss(data.task, out, data.y[idx], data.mask[idx])
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip > 0:
+        nn.utils.clip_grad_norm_(parameters, clip)
+    opt.step()
+    return loss
+
+
+def make_optimizer(params, t: dict) -> torch.optim.Optimizer:
+    """The optimizer training setting ``t["optimizer"]`` names, with its learning rate and decay."""
     name, lr, wd = t["optimizer"], t["lr"], t["weight_decay"]
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=wd)
@@ -132,7 +148,7 @@ def fit_network(
     """
     n_tr, n_va = data.n_train, data.n_val
     parameters = list(network.parameters())
-    opt = _optimizer(parameters, tr)
+    opt = make_optimizer(parameters, tr)
     epochs = tr["epochs"]
     sched: Any = None
     if tr["lr_schedule"] == "cosine":
@@ -160,14 +176,7 @@ def fit_network(
                 if len(idx) < 2 and n_tr > 1:
                     continue  # a batch of one breaks batch norm and adds only noise
                 check(cancel)
-                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=data.amp):
-                    out = network(data.inputs.batch(data.stored, idx, None))
-                loss = masked_loss(data.task, out, data.y[idx], data.mask[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if clip > 0:
-                    nn.utils.clip_grad_norm_(parameters, clip)
-                opt.step()
+                loss = train_step(network, data, idx, opt, parameters, clip)
                 # kept on the device: no host sync per batch (it would starve a GPU)
                 weight = data.mask[idx].sum()
                 total += loss.detach() * weight

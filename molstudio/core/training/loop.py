@@ -1,11 +1,12 @@
 """Training as a generator: ``for report in train(config, table, cancel): ...``.
 
-One report per preparation stage and per epoch, then a :class:`FinishedReport`
-holding the trained model. The caller owns the loop, so the CLI can draw a progress
-bar and the GUI can forward reports as signals from a worker thread; ``cancel`` (a
-``threading.Event``) is checked at every batch and keeps the best model so far.
-The molecules are encoded once (:mod:`molstudio.core.inputs`) and each ensemble
-member is trained on them by :func:`molstudio.core.training.fitting.fit_network`.
+One report per preparation stage, an :class:`EstimateReport` of how long the run will
+take, one report per epoch, then a :class:`FinishedReport` holding the trained model.
+The caller owns the loop, so the CLI can draw a progress bar and the GUI can forward
+reports as signals from a worker thread; ``cancel`` (a ``threading.Event``) is checked
+at every batch and keeps the best model so far. The molecules are encoded once
+(:mod:`molstudio.core.inputs`) and each ensemble member is trained on them by
+:func:`molstudio.core.training.fitting.fit_network`.
 
 Faults during the run end in a model where they can: a loss that becomes not a number
 keeps the best epoch so far (see :mod:`~molstudio.core.training.fitting`), a GPU that runs out of
@@ -42,10 +43,11 @@ from molstudio.core.run.splits import Split, make_split
 from molstudio.core.trained.model import TrainedModel
 from molstudio.core.training.autosave import Autosaver
 from molstudio.core.training.calibrate import fit_model_uncertainty
+from molstudio.core.training.estimate import SAMPLE, estimate_fitted
 from molstudio.core.training.fitting import FitData, fit_network, task_metrics
-from molstudio.core.training.reports import EpochReport, FinishedReport, StageReport
+from molstudio.core.training.reports import EpochReport, EstimateReport, FinishedReport, StageReport
 
-Report = StageReport | EpochReport | FinishedReport
+Report = StageReport | EstimateReport | EpochReport | FinishedReport
 FEATURE_CHUNK = 16  # first chunk of molecules to encode; see _encode
 MAX_CHUNK = 4096
 CHUNK_SECONDS = 0.2
@@ -99,6 +101,14 @@ def _encode(
     yield inputs.concat(parts)
 
 
+def _class_share(task: str, y_train: np.ndarray) -> np.ndarray | None:
+    """Each target's share of its second class among the labelled training compounds."""
+    if task != "classification" or not len(y_train):
+        return None
+    with np.errstate(all="ignore"):
+        return np.nan_to_num(np.nanmean(y_train, axis=0), nan=0.5).astype(np.float32)
+
+
 def _target_scaling(
     task: str, y_train: np.ndarray, targets: list[str], warnings: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -124,11 +134,14 @@ def train(
     cancel: threading.Event | None = None,
     cache: FeatureCache | None = CACHE,
     autosave: Autosaver | str | Path | None = None,
+    estimate: bool = True,
 ) -> Generator[Report, None, None]:
     """Train the network(s) that ``config`` describes on ``frame``; see the module docstring.
 
     ``autosave`` (a model file's path, or an :class:`~molstudio.core.training.autosave.Autosaver`)
     keeps the best model so far on disk while the run goes on, and the final model at its end.
+    ``estimate``: before the first epoch, measure how long the run will take
+    (:mod:`~molstudio.core.training.estimate`) and yield it as an :class:`EstimateReport`.
     """
     t_start = time.perf_counter()
     yield StageReport("Reading structures")
@@ -189,6 +202,12 @@ def train(
 
     members = int(tr["ensemble"])
     n_out = y_all.shape[1]
+    estimated = None
+    if estimate:
+        estimated = _estimate(fit_data, cfg, hp, tr, n_out, len(rows), time.perf_counter() - t_start,
+                              [data.mols[i] for i in split.train[:SAMPLE]], cancel)
+        if estimated is not None:
+            yield estimated
     run_info = {
         "split": {"method": cfg.split.method, "sizes": list(cfg.split.sizes), "seed": cfg.split.seed,
                   "counts": split.counts()},
@@ -202,6 +221,7 @@ def train(
             config=cfg, task=data.task, inputs=inputs, networks=nets,
             y_mean=np.asarray(y_mean, np.float32), y_std=np.asarray(y_std, np.float32), classes=data.classes,
             metrics=metrics, info={**run_info, **info, "device": str(fit_data.device)},
+            class_share=_class_share(data.task, y_all[:n_tr]),
         )
 
     saver = autosave if isinstance(autosave, Autosaver) or autosave is None else Autosaver(autosave)
@@ -281,6 +301,7 @@ def train(
         test_spread=spread[test_sl], val_rows=split.val, val_true=y_all[val_sl], val_pred=preds[val_sl],
         history=last.history, member_histories=[r.history for r in results],
         warnings=warnings, skipped=data.skipped, data_warnings=data_warnings,
+        estimated_seconds=estimated.seconds if estimated is not None else None,
     )
 
 
@@ -302,6 +323,23 @@ def after_out_of_memory(batch: int, device: torch.device, requested: int) -> tup
         f"The computer ran out of memory even with batch size {batch}.",
         hint="Train on fewer compounds or a smaller network, or close other programs.",
     )
+
+
+def _estimate(data: FitData, cfg: RunConfig, hp: dict[str, Any], tr: dict[str, Any], n_out: int, n_rows: int,
+              featurized: float, mols: list[Any], cancel: threading.Event | None) -> EstimateReport | None:
+    """The run's estimate, measured on a throwaway network; None when Stop was pressed or the
+    measurement ran out of memory (the run itself then finds its way, see :func:`after_out_of_memory`)."""
+    try:
+        network = build_network(cfg.model, hp, data.inputs.dims(), n_out).to(data.device)
+        return estimate_fitted(data, network, tr, data.n_train, data.n_val, n_rows, featurized, mols,
+                               data.inputs.needs_structures, cancel)
+    except Cancelled:
+        return None
+    except Exception as exc:
+        if not out_of_memory(exc):
+            raise
+    _release_gpu()  # outside the except block: its traceback holds the GPU memory
+    return None
 
 
 def _place(data: FitData, encoded: Any, device: torch.device, amp: bool) -> FitData:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from molstudio.core.run.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
-from molstudio.core.training.reports import EpochReport, StageReport
+from molstudio.core.training.reports import EpochReport, EstimateReport, StageReport, duration_text
 from molstudio.gui.common.table_items import cell
 
 METRIC_NAMES = {
@@ -52,7 +52,8 @@ def metric_names(task: str) -> list[str]:
 
 
 class ProgressLine(QProgressBar):
-    """Progress bar reading "Epoch 12 / 150 · 0:05 elapsed · about 0:40 left"."""
+    """Progress bar reading "Epoch 12 / 150 · 0:05 elapsed · about 0:40 left"; before the first
+    epoch, "Training · about 6 minutes in all (5 networks × 25 epochs) · 0:12 elapsed"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +67,7 @@ class ProgressLine(QProgressBar):
         self._epoch = (0, 0)
         self._network = (0, 1)  # which network of an ensemble is trained, of how many
         self._note = ""
+        self._estimate: EstimateReport | None = None
         self.idle("Ready")
 
     def setFormat(self, text: str) -> None:  # noqa: N802 (Qt name)
@@ -87,6 +89,7 @@ class ProgressLine(QProgressBar):
         self._started = time.monotonic()
         self._epoch_times, self._epoch, self._stage, self._note = [], (0, 0), "Starting", ""
         self._network = (0, 1)
+        self._estimate = None
         self.setRange(0, 0)  # busy until the first report
         self._tick.start()
         self._update_text()
@@ -98,6 +101,14 @@ class ProgressLine(QProgressBar):
             self.setValue(report.done)
         else:
             self.setRange(0, 0)
+        self._update_text()
+
+    def estimate(self, report: EstimateReport) -> None:
+        """The run's estimate: said until the first epoch, the time left until the second."""
+        self._estimate = report
+        self._stage = f"Training · {duration_text(report.seconds)} in all ({report.work()})"
+        self.setRange(0, max(report.max_epochs * report.networks, 1))  # a busy bar would hide the text
+        self.setValue(0)
         self._update_text()
 
     def epoch(self, report: EpochReport) -> None:
@@ -119,6 +130,8 @@ class ProgressLine(QProgressBar):
         done, total = self._epoch
         member, members = self._network
         times = self._epoch_times
+        if len(times) < 2 and self._estimate is not None:  # no epoch time measured yet
+            return max(0.0, self._estimate.seconds - (time.monotonic() - self._started))
         if len(times) < 2 or not total:
             return None
         per_epoch = (times[-1] - times[0]) / (len(times) - 1)
@@ -134,6 +147,9 @@ class ProgressLine(QProgressBar):
         elapsed = clock(time.monotonic() - self._started)
         done, total = self._epoch
         if not done:
+            if self._estimate is not None:
+                self.setFormat(f"{self._note}{self._stage} · {elapsed} elapsed")
+                return
             counts = f" {self.value():,} / {self.maximum():,} compounds" if self.maximum() > 0 else ""
             self.setFormat(f"{self._note}{self._stage}…{counts} · {elapsed} elapsed")
             return

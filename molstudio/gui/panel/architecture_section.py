@@ -60,6 +60,10 @@ class ArchitectureSection(QGroupBox):
         self._layout.addWidget(self.form)
         self.combo.currentIndexChanged.connect(lambda *_: self.set_architecture(self.combo.currentData()))
 
+    def add_beside_choice(self, widget: QWidget) -> None:
+        """Show ``widget`` right under the drop-down (the run's estimate and the quick choice)."""
+        self._layout.insertWidget(1, widget)
+
     def set_architecture(self, name: str) -> None:
         """Select architecture ``name`` and rebuild its hyperparameter form from its schema."""
         index = self.combo.findData(name)
@@ -91,8 +95,9 @@ class ArchitectureSection(QGroupBox):
         self.switched.emit(old, name)
         self.changed.emit()
 
-    def set_table_kind(self, has_structures: bool, recommended: str) -> None:
-        """Mark ``recommended``; grey out the structure readers for a table without structures."""
+    def set_table_kind(self, has_structures: bool, recommended: str, why: str = "") -> None:
+        """Mark ``recommended`` (its tooltip says ``why``); grey out the structure readers for a
+        table without structures."""
         model = self.combo.model()
         for i in range(self.combo.count()):
             name = self.combo.itemData(i)
@@ -101,4 +106,6 @@ class ArchitectureSection(QGroupBox):
             if isinstance(model, QStandardItemModel):
                 model.item(i).setEnabled(usable)
             tip = MODELS.get(name).description + ("" if usable else "\n" + NEEDS_STRUCTURES)
+            if name == recommended and why:
+                tip += "\nRecommended for this table: " + why
             self.combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)

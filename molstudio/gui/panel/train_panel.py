@@ -9,12 +9,14 @@ training settings (generated from :data:`TRAINING_SCHEMA`) and the split.
 What the panel shows, and when it changes by itself:
 
 * **Opening a table** preselects the configuration :func:`molstudio.core.run.recommend.recommended`
-  gives for that kind of table (with structures, or descriptor columns only): its
-  architecture, features and ensemble size. The target, the split and the shared
-  training settings (optimizer, seed, device, ...) keep the last run's values. The same
-  happens when the table's structure column is set or removed in the roles panel. A
-  configuration imported (or a model opened) before the table is in wins over the
-  recommendation.
+  gives for that table (with structures or descriptor columns only, its number of
+  compounds, the task of its targets): its architecture, features, ensemble size, epochs,
+  patience and batch size. The target, the split and the shared training settings
+  (optimizer, seed, device, ...) keep the last run's values. The same happens when the
+  table's structure column is set or removed in the roles panel. Until the user chooses an
+  architecture, the panel follows the recommendation: another table or another task (a
+  class target ticked instead of a measured one) brings its own. A configuration imported
+  (or a model opened) before the table is in wins over the recommendation.
 * **Switching architecture** sets the training settings that architectures tune for
   themselves (:func:`~molstudio.core.run.choices.tuned_keys`: epochs, learning
   rate, batch size, patience, gradient clipping) to the new architecture's values:
@@ -22,6 +24,10 @@ What the panel shows, and when it changes by itself:
   Each architecture keeps its own values, as its hyperparameters do; the other training
   settings are shared and never change on a switch. Importing a run configuration,
   loading a run from the history or opening a model shows exactly their settings.
+* **A long run** (estimated over :data:`~molstudio.gui.panel.estimate_hint.QUICK_ABOVE` seconds
+  by :mod:`~molstudio.gui.panel.estimate_hint`, under the architecture drop-down) is offered
+  the quick choice of :func:`~molstudio.core.run.recommend.quick` beside it: "Quick start
+  instead" sets its architecture, features and ensemble size as the recommendation does.
 * **Features** follow the architecture's input: a vector model (mlp, linear) needs at
   least one; for a graph or SMILES model they are optional extras and none ticked is
   sent as ``features = ["none"]``.
@@ -47,12 +53,20 @@ from PySide6.QtWidgets import (
 from molstudio.core.architectures import MODELS
 from molstudio.core.device import available_devices
 from molstudio.core.errors import MolStudioError
-from molstudio.core.run.choices import input_kind, recommended_start, require_structures, training_start, tuned_keys
+from molstudio.core.run.choices import (
+    guess_task,
+    input_kind,
+    recommended_start,
+    require_structures,
+    training_start,
+    tuned_keys,
+)
 from molstudio.core.run.config import TRAINING_SCHEMA, RunConfig, SplitConfig
 from molstudio.core.run.recommend import recommended
 from molstudio.gui.common.param_form import ParamForm, format_value
 from molstudio.gui.panel.architecture_section import ArchitectureSection
 from molstudio.gui.panel.data_sections import FeatureSection, TargetSection, spec_name
+from molstudio.gui.panel.estimate_hint import EstimateHint, HintRequest
 from molstudio.gui.panel.split_section import SplitSection
 
 if TYPE_CHECKING:
@@ -82,6 +96,9 @@ class TrainPanel(QWidget):
         self.arch = ArchitectureSection()
         self.features = FeatureSection()
         self.split = SplitSection()
+        self.estimate_hint = EstimateHint(self._hint_request)  # beside the recommended architecture
+        self.estimate_hint.quick_requested.connect(self.apply_quick)
+        self.arch.add_beside_choice(self.estimate_hint)
         layout.addWidget(self.target)
         layout.addWidget(self.arch)  # first the network, then what it reads besides the structure
         layout.addWidget(self.features)
@@ -91,11 +108,14 @@ class TrainPanel(QWidget):
         self.target.changed.connect(self._targets_changed)
         for section in (self.features, self.split, self.arch):
             section.changed.connect(self.changed.emit)
+        self.changed.connect(self.estimate_hint.schedule)
         self._frame: pd.DataFrame | None = None
         self._roles: ColumnRoles | None = None
         self._has_structures: bool | None = None  # of the table shown; None before the first one
         self._pending = RunConfig()
         self._chosen = False  # a configuration set explicitly before the table was in
+        self._following = False  # the panel shows the recommendation, unchanged by the user
+        self._applying = False  # the panel itself is switching the architecture
         self._tuned: dict[str, dict[str, Any]] = {}  # per architecture: its values of tuned_keys()
         self.arch.switched.connect(self._switched)
         default = RunConfig().model
@@ -164,6 +184,8 @@ class TrainPanel(QWidget):
 
     def _switched(self, old: str, new: str) -> None:
         """Keep ``old``'s tuned training settings and show ``new``'s (see the module docstring)."""
+        if not self._applying:
+            self._following = False  # the user chose
         keys = tuned_keys()
         if old:
             try:
@@ -202,21 +224,93 @@ class TrainPanel(QWidget):
         has_structures = roles.structure is not None
         new_kind = has_structures != self._has_structures
         self._frame, self._roles, self._has_structures = frame, roles, has_structures
-        rec = recommended(has_structures)
-        self.arch.set_table_kind(has_structures, rec["model"])
         self.target.set_table(frame, roles)
-        if new_kind and not self._chosen:
+        rec = self._recommendation()
+        self.arch.set_table_kind(has_structures, rec["model"], rec["why"])
+        if (new_kind or self._following) and not self._chosen:
             self._apply_recommended(has_structures)
         self._chosen = False
         self._apply_data(self._pending)
 
-    def _apply_recommended(self, has_structures: bool) -> None:
-        """Preselect core's recommended start (:func:`molstudio.core.run.choices.recommended_start`)."""
-        model, features, training = recommended_start(has_structures)
-        self.set_architecture(model)
+    def _task(self) -> str:
+        """The task the recommendation is for: as chosen, else as the ticked targets look."""
+        task = self.target.task_value()
+        if task in ("regression", "classification") or self._frame is None:
+            return task if task in ("regression", "classification") else ""
+        return guess_task(self._frame, self.target.selected())
+
+    def _recommendation(self) -> dict[str, Any]:
+        return recommended(bool(self._has_structures), self._compounds(), self._task())
+
+    def _apply_recommended(self, has_structures: bool, quick: bool = False) -> None:
+        """Preselect core's recommended start (:func:`molstudio.core.run.choices.recommended_start`),
+        or its quick choice."""
+        model, features, training = recommended_start(has_structures, self._compounds(), quick_choice=quick,
+                                                      task=self._task())
+        self._applying = True
+        try:
+            self.set_architecture(model)
+        finally:
+            self._applying = False
         self._set_training(training)
         self._pending.model = model
         self._pending.features = features
+        self._following = not quick
+
+    def _follow(self, rec: dict[str, Any]) -> None:
+        """Show recommendation ``rec`` for the task now chosen: its architecture, training
+        settings and features (the targets, the task and the chosen descriptor columns stay)."""
+        _, _, training = recommended_start(bool(self._has_structures), self._compounds(), task=self._task())
+        self._applying = True
+        try:
+            self.set_architecture(rec["model"])
+        finally:
+            self._applying = False
+        self._set_training(training)
+        columns = self.features.descriptor_columns()
+        wanted = [f for f in rec["features"] if f != "columns"] if self._roles and self._roles.structure else []
+        if columns or not (self._roles and self._roles.structure):
+            wanted.append("columns")
+        self.features.set_specs(wanted, columns or None)
+
+    def _compounds(self) -> int:
+        return len(self._frame) if self._frame is not None else 0
+
+    def apply_quick(self) -> None:
+        """Switch to the quick choice offered beside a long run (the estimate's button)."""
+        if self._has_structures is None:
+            return
+        try:
+            self._pending = self.config()
+        except MolStudioError:
+            pass
+        self._apply_recommended(self._has_structures, quick=True)
+        self._apply_data(self._pending)
+
+    def _quick_config(self, cfg: RunConfig) -> RunConfig | None:
+        """``cfg`` as :meth:`apply_quick` would make it; None when it is that already."""
+        has_structures = bool(self._has_structures)
+        model, features, training = recommended_start(has_structures, self._compounds(), quick_choice=True)
+        ensemble = cfg.resolved_training()["ensemble"]
+        if cfg.model == model and [spec_name(f) for f in cfg.features] == features and \
+                ensemble == training.get("ensemble", ensemble):
+            return None
+        quick = copy.deepcopy(cfg)
+        quick.model, quick.hparams, quick.features = model, {}, list(features)
+        keep = {k: v for k, v in cfg.training.items() if k not in tuned_keys()}
+        quick.training = {**keep, **training}
+        quick.resolved_for = None
+        return quick
+
+    def _hint_request(self) -> HintRequest | None:
+        """What the estimate measures: the panel's run (None while it cannot run)."""
+        if self._frame is None or self._roles is None:
+            return None
+        try:
+            cfg = self.config()
+        except MolStudioError:
+            return None
+        return HintRequest(self._frame, cfg, self._quick_config(cfg))
 
     def _apply_data(self, cfg: RunConfig) -> None:
         if self._frame is None or self._roles is None:
@@ -238,6 +332,11 @@ class TrainPanel(QWidget):
         self._targets_changed()
 
     def _targets_changed(self) -> None:
+        if self._frame is not None and self._has_structures is not None:
+            rec = self._recommendation()
+            self.arch.set_table_kind(self._has_structures, rec["model"], rec["why"])
+            if self._following and rec["model"] != self._arch:  # another task: its own recommendation
+                self._follow(rec)
         targets = self.target.selected()
         self.features.set_targets(targets)
         self.split.set_targets(targets, self.target.task_value())
@@ -275,6 +374,7 @@ class TrainPanel(QWidget):
         """Show ``cfg`` in the panel (columns missing from the open table are left as they are)."""
         self._show_config(cfg)
         self._chosen = self._frame is None  # the table, when it comes, keeps this configuration
+        self._following = False
 
     def _show_config(self, cfg: RunConfig) -> None:
         self.set_architecture(cfg.model)
@@ -285,9 +385,10 @@ class TrainPanel(QWidget):
         self._apply_data(self._pending)
 
     def shutdown(self) -> None:
-        """Keep the settings and wait for a background split count (the window is closing)."""
+        """Keep the settings and wait for the background split count and estimate (the window is closing)."""
         self.remember()
         self.split.shutdown()
+        self.estimate_hint.shutdown()
 
     # ---- settings -------------------------------------------------------------------
     def remember(self) -> None:

@@ -47,7 +47,7 @@ from molstudio.core.run.config import RunConfig, load_config, save_config
 from molstudio.core.trained import file as bundle
 from molstudio.core.trained.predict import predict_table as core_predict_table
 from molstudio.core.training.loop import train
-from molstudio.core.training.reports import EpochReport, FinishedReport, StageReport
+from molstudio.core.training.reports import EpochReport, EstimateReport, FinishedReport, StageReport
 from molstudio.gui.common.job_view import JobView
 from molstudio.gui.common.plots import LossPlot
 from molstudio.gui.common.run_status import (
@@ -376,6 +376,9 @@ class TrainingView(JobView):
     def _on_report(self, report: Any) -> None:
         if isinstance(report, StageReport):
             self.progress.stage(report)
+        elif isinstance(report, EstimateReport):
+            self.progress.estimate(report)
+            self._say(f"Estimated time of this run: {report.text()}.")
         elif isinstance(report, EpochReport):
             self.loss_plot.add(report.epoch, report.train_loss, report.val_loss, report.best_epoch, report.member)
             self.progress.epoch(report)
@@ -486,6 +489,7 @@ class TrainingView(JobView):
         self.stop_button.setEnabled(busy)
         self.predict_button.setEnabled(not busy and self._model is not None and self._frame is not None)
         self.panel.setEnabled(not busy)
+        self.panel.estimate_hint.set_paused(busy or side_busy)
         self.search.update_buttons()
         self.curve.update_buttons()
 

@@ -18,16 +18,18 @@ from molstudio.core.run.choices import (
     require_structures,
     training_start,
 )
-from molstudio.core.run.recommend import WITH_STRUCTURES
+from molstudio.core.run.recommend import recommended
 from molstudio.core.training import run_to_end
 
 
 def test_nothing_chosen_gives_the_recommended_run_for_a_table_with_structures():
-    config = config_from_choices(RunChoices(), logp_table())
-    assert config.model == WITH_STRUCTURES["model"] and config.features == WITH_STRUCTURES["features"]
-    assert config.training["ensemble"] == WITH_STRUCTURES["training"]["ensemble"]
+    frame = logp_table()
+    config = config_from_choices(RunChoices(), frame)
+    rec = recommended(True, len(frame), "regression")
+    assert config.model == rec["model"] and config.features == rec["features"]
+    assert config.training["ensemble"] == rec["training"]["ensemble"]
     # the app preselects the same start
-    model, features, training = recommended_start(True)
+    model, features, training = recommended_start(True, len(frame), task="regression")
     assert (model, features, training["ensemble"]) == (config.model, config.features, config.training["ensemble"])
 
 

@@ -103,11 +103,11 @@ def test_train_explains_that_a_vector_model_needs_features(qtbot):
 
 
 def test_a_table_with_structures_starts_from_the_recommended_configuration(panel):
-    rec = recommended(True)
+    rec = recommended(True, len(logp_table()), "regression")
     cfg = panel.config()
     assert cfg.model == rec["model"] and cfg.features == rec["features"]
-    assert cfg.training["ensemble"] == rec["training"]["ensemble"]
-    assert cfg.training["epochs"] == training_defaults(rec["model"])["epochs"]
+    for key, value in rec["training"].items():
+        assert cfg.training[key] == value, key
     combo = panel.architecture
     assert "(recommended)" in combo.currentText() and rec["model"] in combo.currentText()
     assert sum("(recommended)" in combo.itemText(i) for i in range(combo.count())) == 1
@@ -118,11 +118,28 @@ def test_a_table_with_structures_starts_from_the_recommended_configuration(panel
     assert panel.config().model == "mlp"
 
 
+def test_the_panel_follows_the_recommendation_for_the_task_until_the_user_chooses(qtbot):
+    frame = logp_table().assign(active=lambda f: (f["logp"] > 1.5).astype(int))
+    panel = make_panel(qtbot, frame)
+    panel.target.set_selected(["logp"])
+    assert panel.config().model == recommended(True, len(frame), "regression")["model"] == "dmpnn"
+    panel.target.set_selected(["active"])  # classes: their own recommendation
+    cfg = panel.config()
+    rec = recommended(True, len(frame), "classification")
+    assert cfg.model == rec["model"] == "mlp" and cfg.features == rec["features"]
+    assert "(recommended)" in panel.architecture.currentText()
+    panel.set_architecture("gnn")  # the user chooses: the panel no longer follows
+    panel.target.set_selected(["logp"])
+    assert panel.config().model == "gnn"
+    panel.shutdown()
+
+
 def test_a_descriptor_table_starts_from_its_recommendation_and_greys_out_structure_readers(qtbot):
     panel = make_panel(qtbot, descriptor_table(120))
-    rec = recommended(False)
+    rec = recommended(False, 120, "regression")
     cfg = panel.config()
-    assert cfg.model == rec["model"] and cfg.features == rec["features"] and cfg.training["ensemble"] == 1
+    assert cfg.model == rec["model"] and cfg.features == rec["features"]
+    assert cfg.training["ensemble"] == rec["training"]["ensemble"]
     model = panel.architecture.model()
     for i in range(panel.architecture.count()):
         name = panel.architecture.itemData(i)
@@ -143,7 +160,7 @@ def test_remembered_settings_are_kept_per_architecture_behind_the_recommendation
     panel.training.set_values({"epochs": 33})
     panel.remember()
     again = make_panel(qtbot, logp_table())  # the next session opens a table with structures
-    assert again.config().model == recommended(True)["model"]
+    assert again.config().model == recommended(True, len(logp_table()), "regression")["model"]
     again.set_architecture("mlp")
     assert again.config().hparams["hidden_sizes"] == [24, 12] and shown(again, "epochs") == 33
     again.shutdown()

@@ -109,9 +109,9 @@ def test_training_settings_are_titled_by_the_schema_and_ensemble_size_is_in_view
     ensemble = panel.training.widget_for("ensemble")
     assert not panel.more_toggle.isChecked() and ensemble.isVisible()  # no click on "More settings" needed
     assert panel.training.layout().labelForField(ensemble).text() == "Ensemble size:"
-    assert isinstance(ensemble, QSpinBox) and ensemble.value() == 1 and ensemble.minimum() == 1
-    ensemble.setValue(5)
-    assert panel.config().training["ensemble"] == 5
+    assert isinstance(ensemble, QSpinBox) and ensemble.value() == 5 and ensemble.minimum() == 1  # recommended
+    ensemble.setValue(3)
+    assert panel.config().training["ensemble"] == 3
 
 
 def test_changing_the_architecture_rebuilds_the_form_and_keeps_values(panel):
