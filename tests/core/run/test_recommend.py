@@ -50,9 +50,9 @@ def test_the_command_line_reads_the_task_and_size_from_the_table():
     assert guess_task(logp_table(), ["missing"]) == ""
     classes = config_from_choices(RunChoices(targets=["has_n"]), nitrogen_table())
     assert classes.model == "mlp"
-    large = config_from_choices(RunChoices(), _many(GRAPH_BELOW + 10))
+    large = config_from_choices(RunChoices(), _many(2 * GRAPH_BELOW))
     assert large.model == "mlp" and large.training["batch_size"] == 128
     small = config_from_choices(RunChoices(), logp_table())
     assert small.model == "dmpnn"
-    assert recommended_start(True, GRAPH_BELOW + 10, task="regression")[0] == large.model
+    assert recommended_start(True, 2 * GRAPH_BELOW, task="regression")[0] == large.model
     assert config_from_choices(RunChoices(), descriptor_table(50)).features == ["columns"]
