@@ -6,6 +6,7 @@ command a user types (``molstudio-cli train FILE --split column:split ...``) on 
 
 - the fixed ``*_split`` files keep their own split;
 - the other sets get a random split (seed 0) and a scaffold split (seed 0), 80/10/10;
+- structures RDKit cannot read are dropped first (Chemprop refuses a file holding one);
 - ``--sizes 100,300,1000,3000`` also runs seeded subsamples of the larger sets; for a fixed
   split, that many training and validation compounds (90/10) drawn from the fixed ones,
   tested on the whole fixed test set, so that every size is scored on the same compounds.
@@ -37,6 +38,7 @@ import numpy as np
 import pandas as pd
 import torch
 from cli_run import train_report
+from rdkit import Chem, RDLogger
 from tree_baselines import run_tree_baseline
 
 from molstudio.core.run.metrics import classification_metrics, regression_metrics
@@ -44,6 +46,7 @@ from molstudio.core.run.splits import make_split
 from molstudio.core.trained.file import load_model
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+RDLogger.DisableLog("rdApp.*")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,11 @@ TREES = {"random_forest": "rf", "lightgbm": "lgbm"}
 def load_set(name: str) -> tuple[pd.DataFrame, DataSet, list[str]]:
     spec = SETS[name]
     frame = pd.read_csv(DATA / spec.file)
+    # commas in column names (SIDER's "Neoplasms benign, malignant ...") would split a --target list
+    frame.columns = [str(c).replace(",", ";") for c in frame.columns]
+    if spec.smiles:  # Chemprop refuses a file with a structure RDKit cannot read; MolStudio sets it aside
+        readable = [Chem.MolFromSmiles(str(s)) is not None for s in frame[spec.smiles]]
+        frame = frame[readable].reset_index(drop=True)
     skip = {spec.smiles, "split", *spec.descriptors}
     targets = list(spec.targets) or [c for c in frame.columns if c not in skip]
     return frame, spec, targets
