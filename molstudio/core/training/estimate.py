@@ -109,7 +109,8 @@ def measure_network(network: nn.Module, data: FitData, training: dict[str, Any],
     for _ in range(WARMUP if run_steps >= 20 * STEPS else 1):
         step()
     _sync(data.device)
-    t0, times, most = time.perf_counter(), [], min(STEPS, max(1, run_steps // 20))
+    times: list[float] = []
+    t0, most = time.perf_counter(), min(STEPS, max(1, run_steps // 20))
     while len(times) < most and (not times or time.perf_counter() - t0 < STEP_BUDGET):
         t_step = time.perf_counter()
         step()
