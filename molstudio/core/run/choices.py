@@ -76,8 +76,10 @@ def recommended_start(has_structures: bool, compounds: int = 0, quick_choice: bo
 def guess_task(frame: Any, targets: list[str]) -> str:
     """"classification" or "regression" as the targets' values look; "" when it cannot be told
     (no target, a target not in the table, or targets of both kinds)."""
-    kinds = {task_type(frame[t]) for t in targets if t in frame.columns}
-    return kinds.pop() if len(kinds) == 1 and len(targets) == sum(t in frame.columns for t in targets) else ""
+    if not targets or any(t not in frame.columns for t in targets):
+        return ""
+    kinds = {task_type(frame[t]) for t in targets}
+    return kinds.pop() if len(kinds) == 1 else ""
 
 
 def parse_feature_list(text: str) -> list[str]:

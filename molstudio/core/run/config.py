@@ -142,6 +142,16 @@ class RunConfig:
         return config
 
 
+def plateau_patience(patience: int) -> int:
+    """Epochs without improvement after which the plateau schedule halves the learning rate."""
+    return max(2, patience // 3)
+
+
+def early_stopping_can_end(epochs: int, patience: int) -> bool:
+    """Whether early stopping (``patience`` epochs without improvement) can end a run of ``epochs``."""
+    return 0 < patience < epochs
+
+
 def setting_conflicts(training: dict[str, Any]) -> list[str]:
     """Training settings (resolved) that switch each other off, in words; empty when none do.
 
@@ -151,11 +161,11 @@ def setting_conflicts(training: dict[str, Any]) -> list[str]:
     """
     epochs, patience = int(training["epochs"]), int(training["patience"])
     out = []
-    if 0 < epochs <= patience:
+    if patience > 0 and not early_stopping_can_end(epochs, patience):
         out.append(f"Early-stopping patience ({patience}) is not below the number of epochs ({epochs}): early "
                    "stopping can never end this run. Lower the patience, or set it to 0 to train every epoch.")
-    if training["lr_schedule"] == "plateau" and max(2, patience // 3) >= epochs:
-        out.append(f"The plateau schedule waits {max(2, patience // 3)} epochs before lowering the learning rate, "
+    if training["lr_schedule"] == "plateau" and plateau_patience(patience) >= epochs:
+        out.append(f"The plateau schedule waits {plateau_patience(patience)} epochs before lowering the learning rate, "
                    f"not fewer than the {epochs} epochs of the run: it never acts.")
     return out
 

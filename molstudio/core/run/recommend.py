@@ -35,7 +35,6 @@ GRAPH_BELOW = 1000
 ENSEMBLE = 5
 
 _MLP_TRAINING = {"epochs": 40, "patience": 15}
-_DMPNN_TRAINING = {"epochs": 30, "patience": 10, "batch_size": 32}
 
 #: every training setting any choice of this module sets (the GUI resets them all when it
 #: switches between choices, so that no setting of another choice is left behind)
@@ -61,7 +60,7 @@ def recommended(has_structures: bool, compounds: int = 0, task: str = "") -> dic
                     "Five feed-forward networks on the table's descriptor columns.")
     if task != "classification" and (compounds == 0 or compounds < GRAPH_BELOW):
         return {"model": "dmpnn", "features": ["rdkit2d"],
-                "training": {"ensemble": ENSEMBLE, **_DMPNN_TRAINING},
+                "training": {"ensemble": ENSEMBLE},  # and the D-MPNN's own epochs, patience and batch
                 "why": f"Five graph networks (D-MPNN) with RDKit descriptors: the most accurate for measured "
                        f"values on tables under {GRAPH_BELOW:,} compounds."}
     what = "classes" if task == "classification" else f"measured values on tables of {GRAPH_BELOW:,} compounds or more"

@@ -41,12 +41,12 @@ from molstudio.core.cancel import check
 from molstudio.core.device import resolve_device
 from molstudio.core.errors import MolStudioError
 from molstudio.core.inputs import make_inputs
-from molstudio.core.run.config import RunConfig
+from molstudio.core.run.config import RunConfig, early_stopping_can_end
 from molstudio.core.run.prepare import is_resolved, prepare_data, resolve_config
 from molstudio.core.trained.model import has_dropout, network_outputs
 from molstudio.core.training.fitting import FitData, make_optimizer, train_step
 from molstudio.core.training.reports import EstimateReport
-from molstudio.core.uncertainty.domain import BYTES, MAX_COMPOUNDS, fingerprints, nearest_similarity
+from molstudio.core.uncertainty.domain import BYTES, LEAVE_ONE_OUT, MAX_COMPOUNDS, fingerprints, nearest_similarity
 from molstudio.core.uncertainty.intervals import MAX_VALIDATION, MC_SAMPLES
 
 SAMPLE = 64  # compounds featurized and trained on by estimate_run
@@ -56,7 +56,6 @@ STEP_BUDGET = 0.5  # seconds of timed steps at most (at least one step is timed)
 EVAL_ROWS = 256  # compounds of one timed evaluation
 BEST_SHARE = 3  # early stopping: the best epoch is taken to come after 1/BEST_SHARE of the epochs
 _DOMAIN_BLOCK = (256, 2048)  # fingerprints compared in the timed nearest-neighbour search
-LEAVE_ONE_OUT = 2000  # training compounds the domain scores when there is no validation set
 
 
 def expected_epochs(training: dict[str, Any], has_validation: bool) -> int:
@@ -69,7 +68,7 @@ def expected_epochs(training: dict[str, Any], has_validation: bool) -> int:
     at most ``epochs``.
     """
     epochs, patience = int(training["epochs"]), int(training["patience"])
-    if not has_validation or patience <= 0 or patience >= epochs:
+    if not has_validation or not early_stopping_can_end(epochs, patience):
         return epochs
     return min(epochs, epochs // BEST_SHARE + patience)
 

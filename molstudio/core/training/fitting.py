@@ -26,7 +26,7 @@ from molstudio.core.cancel import Cancelled, check
 from molstudio.core.errors import MolStudioError
 from molstudio.core.inputs import ModelInputs
 from molstudio.core.run import metrics as metric_fns
-from molstudio.core.run.config import TRAINING_SCHEMA
+from molstudio.core.run.config import TRAINING_SCHEMA, plateau_patience
 from molstudio.core.trained.model import network_outputs
 from molstudio.core.training.reports import EpochReport
 
@@ -154,7 +154,7 @@ def fit_network(
     if tr["lr_schedule"] == "cosine":
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     elif tr["lr_schedule"] == "plateau" and n_va:
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=max(2, tr["patience"] // 3))
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=plateau_patience(tr["patience"]))
     gen = torch.Generator().manual_seed(seed)
     val_pos = torch.arange(n_tr, n_tr + n_va, device=data.device)
     val_y = data.y[n_tr : n_tr + n_va].cpu().numpy()  # constant: copied to the host once, not every epoch

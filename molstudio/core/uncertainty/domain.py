@@ -33,7 +33,7 @@ RULE = "5th percentile of the validation compounds' similarity to their nearest 
 TENSOR = "domain.fingerprints"
 _QUERY_BLOCK = 1024  # query fingerprints compared at once
 _TRAIN_BLOCK = 16384  # training fingerprints unpacked at once (bounds memory: 16384 x 2048 floats)
-_LEAVE_ONE_OUT = 2000  # training compounds scored when there is no validation set
+LEAVE_ONE_OUT = 2000  # training compounds scored when there is no validation set
 _KEEP_UNPACKED = 32768  # training compounds whose unpacked bits a model keeps between calls (<= 256 MiB)
 _GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=RADIUS, fpSize=BITS)
 
@@ -134,7 +134,7 @@ def fit_domain(train_mols: Sequence[Any], val_mols: Sequence[Any], seed: int = 0
         val_sim = nearest_similarity(fingerprints(present), packed, device=device)
         reference = val_sim
     else:
-        picked = np.random.default_rng(seed).permutation(len(packed))[:_LEAVE_ONE_OUT]
+        picked = np.random.default_rng(seed).permutation(len(packed))[:LEAVE_ONE_OUT]
         reference = nearest_similarity(packed[picked], packed, exclude=picked, device=device) if len(packed) > 1 else np.ones(1)
         val_sim = np.zeros(0)
     sim = np.full(len(val_mols), np.nan)

@@ -141,21 +141,23 @@ def _fit(method: str, err: np.ndarray, spread: np.ndarray, difficulty: np.ndarra
             typical = max(float(np.median(spread[ok, j])) if ok.any() else 0.0, 1e-6)
             floor, options = max(FLOOR_FRACTION * typical, 1e-6), MIXES
         base = _scale(method, spread[ok][:, [j]], np.array([floor]))[:, 0]
-        best: tuple[float, float, float, float] | None = None  # (imbalance, mean half-width, k, mix)
+        best: tuple[float, float, float, float, float] | None = None  # imbalance, mean half-width, k, mix, reached
         for mix in options:
             s = (mix * base + (1.0 - mix) * typical) * d
-            k = _quantile_factor(e / s, coverage)
-            score = (_imbalance(e <= k * s, base, coverage), k * float(np.mean(s)) if len(s) else 0.0, k, mix)
+            r = e / s
+            k = _quantile_factor(r, coverage)
+            inside = r <= k  # as the quantile counts them: the compound that sets k is inside
+            score = (_imbalance(inside, base, coverage), k * float(np.mean(s)) if len(s) else 0.0, k, mix,
+                     float(np.mean(inside)) if len(s) else 0.0)
             if best is None or score[:2] < best[:2]:
                 best = score
         assert best is not None
-        _, _, k, mix = best
-        s = (mix * base + (1.0 - mix) * typical) * d
+        _, _, k, mix, covered = best
         ks.append(k)
         floors.append(floor)
         mixes.append(mix)
         typicals.append(typical)
-        reached.append(float(np.mean(e / s <= k)) if len(s) else 0.0)
+        reached.append(covered)
     if method == "residual":
         return ScaleFit(ks, floors, samples, reached)
     return ScaleFit(ks, floors, samples, reached, mixes, typicals)

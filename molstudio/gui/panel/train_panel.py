@@ -228,47 +228,49 @@ class TrainPanel(QWidget):
         rec = self._recommendation()
         self.arch.set_table_kind(has_structures, rec["model"], rec["why"])
         if (new_kind or self._following) and not self._chosen:
-            self._apply_recommended(has_structures)
+            self._apply_recommended()
         self._chosen = False
         self._apply_data(self._pending)
 
     def _task(self) -> str:
         """The task the recommendation is for: as chosen, else as the ticked targets look."""
         task = self.target.task_value()
-        if task in ("regression", "classification") or self._frame is None:
-            return task if task in ("regression", "classification") else ""
-        return guess_task(self._frame, self.target.selected())
+        if task in ("regression", "classification"):
+            return task
+        return guess_task(self._frame, self.target.selected()) if self._frame is not None else ""
 
     def _recommendation(self) -> dict[str, Any]:
         return recommended(bool(self._has_structures), self._compounds(), self._task())
 
-    def _apply_recommended(self, has_structures: bool, quick: bool = False) -> None:
-        """Preselect core's recommended start (:func:`molstudio.core.run.choices.recommended_start`),
-        or its quick choice."""
-        model, features, training = recommended_start(has_structures, self._compounds(), quick_choice=quick,
-                                                      task=self._task())
+    def _start(self, quick: bool = False) -> tuple[str, list[str], dict[str, Any]]:
+        """Core's recommended (or quick) start for the table and task shown
+        (:func:`molstudio.core.run.choices.recommended_start`)."""
+        return recommended_start(bool(self._has_structures), self._compounds(), quick_choice=quick, task=self._task())
+
+    def _select(self, model: str, training: dict[str, Any]) -> None:
+        """Show ``model`` and ``training`` as the panel's own choice (the user has not chosen)."""
         self._applying = True
         try:
             self.set_architecture(model)
         finally:
             self._applying = False
         self._set_training(training)
+
+    def _apply_recommended(self, quick: bool = False) -> None:
+        """Preselect the recommended start, or its quick choice, for the next :meth:`_apply_data`."""
+        model, features, training = self._start(quick)
+        self._select(model, training)
         self._pending.model = model
         self._pending.features = features
         self._following = not quick
 
-    def _follow(self, rec: dict[str, Any]) -> None:
-        """Show recommendation ``rec`` for the task now chosen: its architecture, training
-        settings and features (the targets, the task and the chosen descriptor columns stay)."""
-        _, _, training = recommended_start(bool(self._has_structures), self._compounds(), task=self._task())
-        self._applying = True
-        try:
-            self.set_architecture(rec["model"])
-        finally:
-            self._applying = False
-        self._set_training(training)
+    def _follow(self) -> None:
+        """Show the recommendation for the task now chosen: its architecture, training settings
+        and features (the targets, the task and the chosen descriptor columns stay)."""
+        model, features, training = self._start()
+        self._select(model, training)
         columns = self.features.descriptor_columns()
-        wanted = [f for f in rec["features"] if f != "columns"] if self._roles and self._roles.structure else []
+        wanted = [f for f in features if f != "columns"] if self._roles and self._roles.structure else []
         if columns or not (self._roles and self._roles.structure):
             wanted.append("columns")
         self.features.set_specs(wanted, columns or None)
@@ -284,13 +286,12 @@ class TrainPanel(QWidget):
             self._pending = self.config()
         except MolStudioError:
             pass
-        self._apply_recommended(self._has_structures, quick=True)
+        self._apply_recommended(quick=True)
         self._apply_data(self._pending)
 
     def _quick_config(self, cfg: RunConfig) -> RunConfig | None:
         """``cfg`` as :meth:`apply_quick` would make it; None when it is that already."""
-        has_structures = bool(self._has_structures)
-        model, features, training = recommended_start(has_structures, self._compounds(), quick_choice=True)
+        model, features, training = self._start(quick=True)
         ensemble = cfg.resolved_training()["ensemble"]
         if cfg.model == model and [spec_name(f) for f in cfg.features] == features and \
                 ensemble == training.get("ensemble", ensemble):
@@ -336,7 +337,7 @@ class TrainPanel(QWidget):
             rec = self._recommendation()
             self.arch.set_table_kind(self._has_structures, rec["model"], rec["why"])
             if self._following and rec["model"] != self._arch:  # another task: its own recommendation
-                self._follow(rec)
+                self._follow()
         targets = self.target.selected()
         self.features.set_targets(targets)
         self.split.set_targets(targets, self.target.task_value())
